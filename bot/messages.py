@@ -1,0 +1,90 @@
+"""The channel-agnostic message types every channel and flow speaks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """One choice offered to the user: a short label and the data a press sends back."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did, normalised from any platform.
+
+    `data` is set when a button was pressed; `text` when something was typed
+    (or a photo caption). `kind` names anything that is not text or a press
+    (photo, location, sticker, voice, video, file, follow, unfollow, group).
+    """
+
+    channel: str
+    user_id: str
+    text: str | None = None
+    data: str | None = None
+    kind: str = "text"
+    photo: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    event_id: str | None = None
+    reply_token: str | None = None
+    display_name: str | None = None
+    language_hint: str | None = None
+    received_at: float | None = None
+
+    def to_json(self) -> str:
+        """Serialise for the durable inbox."""
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Incoming:
+        """Rebuild from the inbox."""
+        return cls(**json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message the bot says: text, optional buttons, optional image or card hint."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    image_url: str | None = None
+    # A channel may render a summary as a card (LINE Flex); plain text is always a valid rendering.
+    card: dict[str, Any] | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for the outbox payload."""
+        out: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            out["buttons"] = [[b.label, b.data] for b in self.buttons]
+        if self.image_url:
+            out["image_url"] = self.image_url
+        if self.card:
+            out["card"] = self.card
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Outgoing:
+        """Rebuild from an outbox payload."""
+        return cls(
+            text=raw["text"],
+            buttons=tuple(Button(label, data) for label, data in raw.get("buttons", ())),
+            image_url=raw.get("image_url"),
+            card=raw.get("card"),
+        )
+
+
+def dump_messages(messages: list[Outgoing] | tuple[Outgoing, ...]) -> str:
+    """Serialise a reply (several messages) for the outbox."""
+    return json.dumps([m.to_dict() for m in messages], ensure_ascii=False, separators=(",", ":"))
+
+
+def load_messages(raw: str) -> list[Outgoing]:
+    """Inverse of dump_messages."""
+    return [Outgoing.from_dict(d) for d in json.loads(raw)]

@@ -1,0 +1,215 @@
+"""Conversation state, the inbound inbox and the outbound outbox."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from storage.schema import conversations, identities, inbox, outbox
+
+if TYPE_CHECKING:
+    from storage.store import Tx
+
+# A claimed outbox row whose sender died is picked up again after this long.
+SEND_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a person is in a flow, and what they have told us so far."""
+
+    flow: str
+    state: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One message batch waiting to go to one recipient."""
+
+    id: int
+    channel: str
+    recipient: str
+    payload: str
+    dedupe_key: str
+    retry_key: str
+    reply_token: str | None
+    attempts: int
+    created_at: datetime
+
+
+class MessagingQueries:
+    """Queries over conversations, inbox and outbox."""
+
+    async def conversation(self: Tx, person_id: int) -> Conversation | None:
+        """The person's flow in progress, if any."""
+        row = (
+            await self.conn.execute(
+                select(conversations).where(conversations.c.person_id == person_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Conversation(m["flow"], m["state"], dict(m["data"]), m["updated_at"])
+
+    async def save_conversation(
+        self: Tx, person_id: int, flow: str, state: str, data: dict[str, Any]
+    ) -> None:
+        """Replace the person's conversation state."""
+        await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
+        await self.conn.execute(
+            conversations.insert().values(
+                person_id=person_id, flow=flow, state=state, data=data, updated_at=self.now()
+            )
+        )
+
+    async def clear_conversation(self: Tx, person_id: int) -> None:
+        """Forget the flow in progress."""
+        await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
+
+    async def inbox_add(self: Tx, channel: str, event_id: str, payload: str) -> int | None:
+        """Record an inbound event; None when it was already recorded (a redelivery)."""
+        res = await self.conn.execute(
+            self.insert_ignore(inbox)
+            .values(channel=channel, event_id=event_id, payload=payload, received_at=self.now())
+            .returning(inbox.c.id)
+        )
+        got = res.scalar_one_or_none()
+        return None if got is None else int(got)
+
+    async def inbox_done(self: Tx, inbox_id: int) -> bool:
+        """Mark an inbound event processed; False if another worker got there first."""
+        res = await self.conn.execute(
+            update(inbox)
+            .where(inbox.c.id == inbox_id, inbox.c.processed_at.is_(None))
+            .values(processed_at=self.now())
+        )
+        return res.rowcount == 1
+
+    async def inbox_pending(self: Tx, limit: int = 100) -> list[tuple[int, str]]:
+        """Unprocessed inbound events, oldest first: (id, payload)."""
+        rows = await self.conn.execute(
+            select(inbox.c.id, inbox.c.payload)
+            .where(inbox.c.processed_at.is_(None))
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
+        return [(int(i), p) for i, p in rows.all()]
+
+    async def enqueue(
+        self: Tx, channel: str, recipient: str, payload: str, dedupe_key: str,
+        reply_token: str | None = None, not_before: datetime | None = None,
+    ) -> int | None:  # fmt: skip
+        """Queue messages for a recipient; None if this dedupe key was queued before."""
+        now = self.now()
+        res = await self.conn.execute(
+            self.insert_ignore(outbox)
+            .values(
+                channel=channel, recipient=recipient, payload=payload, dedupe_key=dedupe_key,
+                retry_key=str(uuid.uuid4()), reply_token=reply_token, status="pending",
+                attempts=0, next_attempt_at=not_before or now, created_at=now,
+            )  # fmt: skip
+            .returning(outbox.c.id)
+        )
+        got = res.scalar_one_or_none()
+        return None if got is None else int(got)
+
+    async def claim_outbox(
+        self: Tx, channels: tuple[str, ...] | None = None, ids: list[int] | None = None,
+        limit: int = 50,
+    ) -> list[OutboxRow]:  # fmt: skip
+        """Lease due rows to this sender (pending, or a lease that ran out)."""
+        now = self.now()
+        due = or_(
+            and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+            and_(outbox.c.status == "sending", outbox.c.next_attempt_at <= now),
+        )
+        q = select(outbox).where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
+        if channels is not None:
+            q = q.where(outbox.c.channel.in_(channels))
+        if ids is not None:
+            q = q.where(outbox.c.id.in_(ids))
+        claimed = []
+        for row in (await self.conn.execute(q)).all():
+            m = row._mapping
+            res = await self.conn.execute(
+                update(outbox)
+                .where(outbox.c.id == m["id"], outbox.c.status == m["status"])
+                .where(outbox.c.next_attempt_at == m["next_attempt_at"])
+                .values(status="sending", next_attempt_at=now + SEND_LEASE,
+                        attempts=outbox.c.attempts + 1)  # fmt: skip
+            )
+            if res.rowcount == 1:
+                claimed.append(
+                    OutboxRow(
+                        m["id"], m["channel"], m["recipient"], m["payload"], m["dedupe_key"],
+                        m["retry_key"], m["reply_token"], m["attempts"] + 1, m["created_at"],
+                    )  # fmt: skip
+                )
+        return claimed
+
+    async def outbox_sent(self: Tx, outbox_id: int) -> None:
+        """The platform accepted the messages."""
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(status="sent", sent_at=self.now(), reply_token=None, last_error=None)
+        )
+
+    async def outbox_retry(
+        self: Tx, outbox_id: int, delay: float, error: str, drop_reply_token: bool = False
+    ) -> None:
+        """Try again later."""
+        values: dict[str, Any] = {
+            "status": "pending",
+            "next_attempt_at": self.now() + timedelta(seconds=delay),
+            "last_error": error[:500],
+        }
+        if drop_reply_token:
+            values["reply_token"] = None
+        await self.conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+
+    async def outbox_failed(self: Tx, outbox_id: int, error: str, status: str = "failed") -> None:
+        """Give up on a row (failed) or on its recipient (blocked)."""
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id)
+            .values(status=status, last_error=error[:500], reply_token=None)
+        )
+
+    async def block_recipient(self: Tx, channel: str, recipient: str) -> None:
+        """The user blocked the bot: mark the identity inactive, drop their queued rows."""
+        await self.conn.execute(
+            update(identities)
+            .where(identities.c.channel == channel, identities.c.external_id == recipient)
+            .values(active=False)
+        )
+        await self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.channel == channel,
+                outbox.c.recipient == recipient,
+                outbox.c.status.in_(("pending", "sending")),
+            )
+            .values(status="blocked", last_error="recipient blocked the bot")
+        )
+
+    async def outbox_rows(self: Tx, status: str | None = None) -> list[dict[str, Any]]:
+        """Outbox rows for inspection and tests."""
+        q = select(outbox).order_by(outbox.c.id)
+        if status:
+            q = q.where(outbox.c.status == status)
+        return [dict(r._mapping) for r in await self.conn.execute(q)]
+
+    async def outbox_counts(self: Tx) -> dict[str, int]:
+        """Rows per status."""
+        rows = await self.conn.execute(
+            select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        )
+        return {s: int(n) for s, n in rows.all()}

@@ -1,0 +1,213 @@
+"""People, their scopes and channel identities, invites, the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from storage.schema import audit_log, identities, invites, people, person_scopes, settings_kv
+
+if TYPE_CHECKING:
+    from storage.store import Tx
+
+
+@dataclass(frozen=True)
+class Person:
+    """A registered person."""
+
+    id: int
+    name: str
+    role: str
+    language: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One account on one channel, registered (person_id) or not."""
+
+    id: int
+    channel: str
+    external_id: str
+    person_id: int | None
+    active: bool
+    failed_codes: int
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A pending invite."""
+
+    id: int
+    role: str
+    name: str | None
+    scope: list[list[Any]]
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def _identity(m: Any) -> Identity:
+    return Identity(
+        m["id"], m["channel"], m["external_id"], m["person_id"], m["active"],
+        m["failed_codes"], m["locked_until"],
+    )  # fmt: skip
+
+
+class PeopleQueries:
+    """Queries over people and identities."""
+
+    async def identity(self: Tx, channel: str, external_id: str) -> Identity | None:
+        """The identity for a channel account, if seen before."""
+        row = (
+            await self.conn.execute(
+                select(identities).where(
+                    identities.c.channel == channel, identities.c.external_id == external_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return _identity(row._mapping)
+
+    async def ensure_identity(self: Tx, channel: str, external_id: str) -> Identity:
+        """The identity for a channel account, created on first contact."""
+        await self.conn.execute(
+            self.insert_ignore(identities).values(
+                channel=channel, external_id=external_id, active=True, failed_codes=0,
+                created_at=self.now(),
+            )  # fmt: skip
+        )
+        found = await self.identity(channel, external_id)
+        assert found is not None
+        return found
+
+    async def update_identity(self: Tx, identity_id: int, **values: Any) -> None:
+        """Change an identity's person link, activity or lockout counters."""
+        await self.conn.execute(
+            update(identities).where(identities.c.id == identity_id).values(**values)
+        )
+
+    async def identities_of(self: Tx, person_id: int) -> list[Identity]:
+        """All active identities of a person."""
+        rows = await self.conn.execute(
+            select(identities)
+            .where(identities.c.person_id == person_id, identities.c.active.is_(True))
+            .order_by(identities.c.id)
+        )
+        return [_identity(r._mapping) for r in rows]
+
+    async def create_person(
+        self: Tx, name: str, role: str, scope: list[list[Any]], language: str = "th"
+    ) -> int:
+        """Create a person with their scope entries."""
+        res = await self.conn.execute(
+            people.insert()
+            .values(name=name, role=role, language=language, active=True, created_at=self.now())
+            .returning(people.c.id)
+        )
+        pid = int(res.scalar_one())
+        for kind, ref in scope:
+            await self.conn.execute(
+                person_scopes.insert().values(person_id=pid, scope=kind, ref_id=ref)
+            )
+        return pid
+
+    async def person(self: Tx, person_id: int) -> Person | None:
+        """One person by id."""
+        row = (await self.conn.execute(select(people).where(people.c.id == person_id))).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Person(m["id"], m["name"], m["role"], m["language"], m["active"])
+
+    async def people_list(self: Tx) -> list[Person]:
+        """Everyone, by role then name."""
+        rows = await self.conn.execute(select(people).order_by(people.c.role, people.c.name))
+        return [
+            Person(m["id"], m["name"], m["role"], m["language"], m["active"])
+            for m in (r._mapping for r in rows)
+        ]
+
+    async def set_language(self: Tx, person_id: int, language: str) -> None:
+        """Remember a person's language."""
+        await self.conn.execute(
+            update(people).where(people.c.id == person_id).values(language=language)
+        )
+
+    async def scope_of(self: Tx, person_id: int) -> list[tuple[str, int | None]]:
+        """A person's scope entries."""
+        rows = await self.conn.execute(
+            select(person_scopes.c.scope, person_scopes.c.ref_id).where(
+                person_scopes.c.person_id == person_id
+            )
+        )
+        return [(s, r) for s, r in rows.all()]
+
+    async def area_ids_of(self: Tx, person_id: int) -> list[int]:
+        """Every area a person's scope covers."""
+        ids: set[int] = set()
+        for scope, ref in await self.scope_of(person_id):
+            ids.update(await self.area_ids_in(scope, ref))
+        return sorted(ids)
+
+    async def create_invite(
+        self: Tx, code_hash: str, role: str, name: str | None, scope: list[list[Any]],
+        expires_at: datetime,
+    ) -> int:  # fmt: skip
+        """Store a new invite (only the code's hash)."""
+        res = await self.conn.execute(
+            invites.insert()
+            .values(
+                code_hash=code_hash, role=role, name=name, scope=scope,
+                created_at=self.now(), expires_at=expires_at,
+            )  # fmt: skip
+            .returning(invites.c.id)
+        )
+        return int(res.scalar_one())
+
+    async def invite_by_hash(self: Tx, code_hash: str) -> Invite | None:
+        """An invite by code hash, used or not."""
+        row = (
+            await self.conn.execute(select(invites).where(invites.c.code_hash == code_hash))
+        ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Invite(m["id"], m["role"], m["name"], m["scope"], m["expires_at"], m["used_at"])
+
+    async def use_invite(self: Tx, invite_id: int, person_id: int) -> bool:
+        """Mark an invite used; False if someone else used it first."""
+        res = await self.conn.execute(
+            update(invites)
+            .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
+            .values(used_at=self.now(), used_by=person_id)
+        )
+        return res.rowcount == 1
+
+    async def audit(self: Tx, actor: str, action: str, **detail: Any) -> None:
+        """Append to the audit log (never report text)."""
+        await self.conn.execute(
+            audit_log.insert().values(at=self.now(), actor=actor, action=action, detail=detail)
+        )
+
+    async def audit_entries(self: Tx, action: str | None = None) -> list[dict[str, Any]]:
+        """Audit entries, oldest first."""
+        q = select(audit_log).order_by(audit_log.c.id)
+        if action:
+            q = q.where(audit_log.c.action == action)
+        return [dict(r._mapping) for r in await self.conn.execute(q)]
+
+    async def kv_get(self: Tx, key: str) -> str | None:
+        """A stored setting."""
+        return await self.conn.scalar(select(settings_kv.c.value).where(settings_kv.c.key == key))
+
+    async def kv_set_default(self: Tx, key: str, value: str) -> str:
+        """Store a setting unless present; return whichever value won."""
+        await self.conn.execute(self.insert_ignore(settings_kv).values(key=key, value=value))
+        got = await self.kv_get(key)
+        assert got is not None
+        return got

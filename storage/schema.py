@@ -1,0 +1,226 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations mirror this module.
+
+Times are stored as UTC (timezone-aware); people read them in PRASAN_TIMEZONE.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Integer primary keys that are BIGINT on PostgreSQL but stay INTEGER on SQLite
+# (only INTEGER PRIMARY KEY is SQLite's rowid alias with autoincrement).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; store aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TS = UTCDateTime()
+
+provinces = Table(
+    "provinces",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name_th", String(100), nullable=False, unique=True),
+    Column("name_en", String(100), nullable=False),
+)
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("province_id", Id, ForeignKey("provinces.id"), nullable=False),
+    Column("name_th", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    UniqueConstraint("province_id", "name_th", name="uq_districts_province_name"),
+)
+
+areas = Table(
+    "areas",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("district_id", Id, ForeignKey("districts.id"), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # coordinator | supervisor | admin
+    Column("language", String(8), nullable=False, default="th"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TS, nullable=False),
+)
+
+# A coordinator's areas; a supervisor's areas, districts, provinces or "all".
+person_scopes = Table(
+    "person_scopes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("scope", String(16), nullable=False),  # area | district | province | all
+    Column("ref_id", Id, nullable=True),
+    UniqueConstraint("person_id", "scope", "ref_id", name="uq_person_scopes_entry"),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(16), nullable=False),  # console | telegram | line
+    Column("external_id", String(128), nullable=False),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True, index=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_codes", Integer, nullable=False, default=0),
+    Column("locked_until", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_identities_channel_external"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("scope", JSON, nullable=False),  # [["area", id], ["district", id], ...]
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("used_at", TS, nullable=True),
+    Column("used_by", Id, ForeignKey("people.id"), nullable=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),  # progress | obstacle
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("area_id", Id, ForeignKey("areas.id"), nullable=True, index=True),
+    Column("raw_text", Text, nullable=False),
+    Column("norm_text", Text, nullable=False),
+    Column("tokens", JSON, nullable=False),
+    Column("category", String(32), nullable=True),
+    Column("severity", String(8), nullable=True),  # low | medium | high
+    Column("participants", Integer, nullable=True),
+    Column("photos", JSON, nullable=False),  # ["telegram:<file_id>", "line:<message id>", ...]
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("status", String(16), nullable=False),  # submitted | open | in_progress | resolved
+    Column("channel", String(16), nullable=False),
+    Column("event_id", String(128), nullable=True),
+    Column("created_at", TS, nullable=False, index=True),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("person_id", Id, ForeignKey("people.id"), primary_key=True),
+    Column("flow", String(32), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+# Every inbound event is written here before it is processed: the dedupe key
+# (channel, event_id) makes redeliveries no-ops, and unprocessed rows are
+# picked up again after a crash.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("processed_at", TS, nullable=True),
+    UniqueConstraint("channel", "event_id", name="uq_inbox_channel_event"),
+    Index("ix_inbox_unprocessed", "processed_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(128), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON list of Outgoing dicts
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("retry_key", String(36), nullable=False),  # LINE X-Line-Retry-Key (UUID)
+    Column("reply_token", String(256), nullable=True),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed | blocked
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS, nullable=True),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+# Small key/value store for generated secrets (e.g. the Telegram webhook secret).
+settings_kv = Table(
+    "settings_kv",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
