@@ -103,27 +103,41 @@ class MessagingQueries:
         return [(int(i), p) for i, p in rows.all()]
 
     async def enqueue(
-        self: Tx, channel: str, recipient: str, payload: str, dedupe_key: str,
-        reply_token: str | None = None, not_before: datetime | None = None,
-    ) -> int | None:  # fmt: skip
+        self: Tx,
+        channel: str,
+        recipient: str,
+        payload: str,
+        dedupe_key: str,
+        reply_token: str | None = None,
+        not_before: datetime | None = None,
+    ) -> int | None:
         """Queue messages for a recipient; None if this dedupe key was queued before."""
         now = self.now()
         res = await self.conn.execute(
             self.insert_ignore(outbox)
             .values(
-                channel=channel, recipient=recipient, payload=payload, dedupe_key=dedupe_key,
-                retry_key=str(uuid.uuid4()), reply_token=reply_token, status="pending",
-                attempts=0, next_attempt_at=not_before or now, created_at=now,
-            )  # fmt: skip
+                channel=channel,
+                recipient=recipient,
+                payload=payload,
+                dedupe_key=dedupe_key,
+                retry_key=str(uuid.uuid4()),
+                reply_token=reply_token,
+                status="pending",
+                attempts=0,
+                next_attempt_at=not_before or now,
+                created_at=now,
+            )
             .returning(outbox.c.id)
         )
         got = res.scalar_one_or_none()
         return None if got is None else int(got)
 
     async def claim_outbox(
-        self: Tx, channels: tuple[str, ...] | None = None, ids: list[int] | None = None,
+        self: Tx,
+        channels: tuple[str, ...] | None = None,
+        ids: list[int] | None = None,
         limit: int = 50,
-    ) -> list[OutboxRow]:  # fmt: skip
+    ) -> list[OutboxRow]:
         """Lease due rows to this sender (pending, or a lease that ran out)."""
         now = self.now()
         due = or_(
@@ -142,15 +156,25 @@ class MessagingQueries:
                 update(outbox)
                 .where(outbox.c.id == m["id"], outbox.c.status == m["status"])
                 .where(outbox.c.next_attempt_at == m["next_attempt_at"])
-                .values(status="sending", next_attempt_at=now + SEND_LEASE,
-                        attempts=outbox.c.attempts + 1)  # fmt: skip
+                .values(
+                    status="sending",
+                    next_attempt_at=now + SEND_LEASE,
+                    attempts=outbox.c.attempts + 1,
+                )
             )
             if res.rowcount == 1:
                 claimed.append(
                     OutboxRow(
-                        m["id"], m["channel"], m["recipient"], m["payload"], m["dedupe_key"],
-                        m["retry_key"], m["reply_token"], m["attempts"] + 1, m["created_at"],
-                    )  # fmt: skip
+                        m["id"],
+                        m["channel"],
+                        m["recipient"],
+                        m["payload"],
+                        m["dedupe_key"],
+                        m["retry_key"],
+                        m["reply_token"],
+                        m["attempts"] + 1,
+                        m["created_at"],
+                    )
                 )
         return claimed
 

@@ -52,9 +52,14 @@ class Invite:
 
 def _identity(m: Any) -> Identity:
     return Identity(
-        m["id"], m["channel"], m["external_id"], m["person_id"], m["active"],
-        m["failed_codes"], m["locked_until"],
-    )  # fmt: skip
+        m["id"],
+        m["channel"],
+        m["external_id"],
+        m["person_id"],
+        m["active"],
+        m["failed_codes"],
+        m["locked_until"],
+    )
 
 
 class PeopleQueries:
@@ -77,9 +82,12 @@ class PeopleQueries:
         """The identity for a channel account, created on first contact."""
         await self.conn.execute(
             self.insert_ignore(identities).values(
-                channel=channel, external_id=external_id, active=True, failed_codes=0,
+                channel=channel,
+                external_id=external_id,
+                active=True,
+                failed_codes=0,
                 created_at=self.now(),
-            )  # fmt: skip
+            )
         )
         found = await self.identity(channel, external_id)
         assert found is not None
@@ -154,17 +162,39 @@ class PeopleQueries:
             ids.update(await self.area_ids_in(scope, ref))
         return sorted(ids)
 
+    async def overseers_of(self: Tx, area_id: int) -> list[Person]:
+        """Active supervisors and admins whose scope covers an area."""
+        rows = await self.conn.execute(
+            select(people)
+            .where(people.c.role.in_(("supervisor", "admin")), people.c.active.is_(True))
+            .order_by(people.c.id)
+        )
+        found = []
+        for m in (r._mapping for r in rows.all()):
+            scope = await self.scope_of(m["id"])
+            if any(s == "all" for s, _ in scope) or area_id in await self.area_ids_of(m["id"]):
+                found.append(Person(m["id"], m["name"], m["role"], m["language"], m["active"]))
+        return found
+
     async def create_invite(
-        self: Tx, code_hash: str, role: str, name: str | None, scope: list[list[Any]],
+        self: Tx,
+        code_hash: str,
+        role: str,
+        name: str | None,
+        scope: list[list[Any]],
         expires_at: datetime,
-    ) -> int:  # fmt: skip
+    ) -> int:
         """Store a new invite (only the code's hash)."""
         res = await self.conn.execute(
             invites.insert()
             .values(
-                code_hash=code_hash, role=role, name=name, scope=scope,
-                created_at=self.now(), expires_at=expires_at,
-            )  # fmt: skip
+                code_hash=code_hash,
+                role=role,
+                name=name,
+                scope=scope,
+                created_at=self.now(),
+                expires_at=expires_at,
+            )
             .returning(invites.c.id)
         )
         return int(res.scalar_one())

@@ -77,9 +77,12 @@ class ReportQueries:
         return [ReportRow(**r._mapping) for r in await self.conn.execute(q)]
 
     async def reports_in_areas(
-        self: Tx, area_ids: list[int] | None, kind: str | None = None,
-        statuses: tuple[str, ...] | None = None, limit: int = 20,
-    ) -> list[ReportRow]:  # fmt: skip
+        self: Tx,
+        area_ids: list[int] | None,
+        kind: str | None = None,
+        statuses: tuple[str, ...] | None = None,
+        limit: int = 20,
+    ) -> list[ReportRow]:
         """Reports within some areas (None = all), newest first."""
         q = _report_select().order_by(reports.c.id.desc()).limit(limit)
         if area_ids is not None:

@@ -1,0 +1,91 @@
+"""Dates as people read them: Buddhist Era, in the programme's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MONTHS = {
+    "th": (
+        "มกราคม",
+        "กุมภาพันธ์",
+        "มีนาคม",
+        "เมษายน",
+        "พฤษภาคม",
+        "มิถุนายน",
+        "กรกฎาคม",
+        "สิงหาคม",
+        "กันยายน",
+        "ตุลาคม",
+        "พฤศจิกายน",
+        "ธันวาคม",
+    ),
+    "th_short": (
+        "ม.ค.",
+        "ก.พ.",
+        "มี.ค.",
+        "เม.ย.",
+        "พ.ค.",
+        "มิ.ย.",
+        "ก.ค.",
+        "ส.ค.",
+        "ก.ย.",
+        "ต.ค.",
+        "พ.ย.",
+        "ธ.ค.",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "ms": (
+        "Januari",
+        "Februari",
+        "Mac",
+        "April",
+        "Mei",
+        "Jun",
+        "Julai",
+        "Ogos",
+        "September",
+        "Oktober",
+        "November",
+        "Disember",
+    ),
+}
+
+BE_OFFSET = 543
+
+
+def be_year(dt: datetime) -> int:
+    """The Buddhist Era year of a date."""
+    return dt.year + BE_OFFSET
+
+
+def format_date(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = False) -> str:
+    """'21 พฤศจิกายน 2569' (th) or '21 November 2569 BE' (en, ms)."""
+    local = dt.astimezone(tz)
+    if lang == "th":
+        month = MONTHS["th_short" if short else "th"][local.month - 1]
+        return f"{local.day} {month} {be_year(local)}"
+    month = MONTHS.get(lang, MONTHS["en"])[local.month - 1]
+    if short:
+        month = month[:3]
+    return f"{local.day} {month} {be_year(local)} BE"
+
+
+def format_datetime(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = True) -> str:
+    """A date with the 24-hour local time: '21 พ.ย. 2569 14:05'."""
+    local = dt.astimezone(tz)
+    suffix = " น." if lang == "th" else ""
+    return f"{format_date(dt, tz, lang, short=short)} {local:%H:%M}{suffix}"

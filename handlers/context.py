@@ -1,0 +1,83 @@
+"""What every flow step receives, and the small helpers steps share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Translator
+from bot.messages import Button, Incoming, Outgoing
+from storage.queries_people import Identity, Person
+from storage.store import Tx
+
+MAX_TEXT = 3000  # a report longer than this is almost always a paste accident
+CANCEL = "cancel"
+_LABEL_JUNK = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass
+class Ctx:
+    """One inbound message being handled, inside one open transaction."""
+
+    inc: Incoming
+    tx: Tx
+    t: Translator
+    tz: ZoneInfo
+    identity: Identity
+    person: Person | None = None
+
+    @property
+    def lang(self) -> str:
+        """The reader's language code."""
+        return self.t.lang
+
+    def say(
+        self, text: str, buttons: list[Button] | tuple[Button, ...] = (), **kw: Any
+    ) -> Outgoing:
+        """A reply (text already translated)."""
+        return Outgoing(text=text, buttons=tuple(buttons), **kw)
+
+
+def label_key(label: str) -> str:
+    """What makes a typed answer match a button: no emoji, punctuation, case or spacing."""
+    return _LABEL_JUNK.sub("", unicodedata.normalize("NFC", label)).casefold()
+
+
+def pick(ctx: Ctx, options: list[Button] | tuple[Button, ...]) -> str | None:
+    """The chosen option's data, from a button press or from typing its label."""
+    if ctx.inc.data is not None:
+        return ctx.inc.data if any(b.data == ctx.inc.data for b in options) else None
+    if ctx.inc.text:
+        typed = label_key(ctx.inc.text)
+        if not typed:
+            return None
+        for b in options:
+            if label_key(b.label) == typed:
+                return b.data
+    return None
+
+
+def cancel_button(ctx: Ctx) -> Button:
+    """The way out, offered at every step."""
+    return Button(ctx.t("✖️ Cancel"), CANCEL)
+
+
+def is_cancel(ctx: Ctx) -> bool:
+    """Did the person ask to stop (button, /cancel or the word, in any of our languages)?"""
+    if ctx.inc.data == CANCEL:
+        return True
+    text = (ctx.inc.text or "").strip().casefold()
+    return text in {"/cancel", "cancel", "ยกเลิก", "batal", label_key(ctx.t("✖️ Cancel"))}
+
+
+def only_symbols(text: str) -> bool:
+    """True when there is nothing to read: no letters or digits at all (emoji, dots)."""
+    return not any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters (keeping newlines and tabs) a phone keyboard never types."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")

@@ -1,0 +1,24 @@
+"""Names people read for the codes we store (marked for translation, translated at use)."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+CATEGORY_NAMES = {
+    "budget": N_("Budget"),
+    "coordination": N_("Coordination"),
+    "security": N_("Security"),
+    "participation": N_("Participation"),
+    "infrastructure": N_("Infrastructure"),
+    "livelihood": N_("Livelihood"),
+    "drugs": N_("Drugs"),
+    "other": N_("Other"),
+}
+SEVERITY_NAMES = {"low": N_("🟢 Low"), "medium": N_("🟡 Medium"), "high": N_("🔴 High")}
+STATUS_NAMES = {
+    "submitted": N_("received"),
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "resolved": N_("resolved"),
+}
+KIND_NAMES = {"progress": N_("progress"), "obstacle": N_("problem")}

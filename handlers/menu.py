@@ -1,0 +1,138 @@
+"""Main menus by role, help, language choice, and the read-only lists."""
+
+from __future__ import annotations
+
+from bot.dates import format_date
+from bot.i18n import LANGUAGE_NAMES, translator
+from bot.messages import Button, Outgoing
+from handlers.context import Ctx
+from handlers.labels import KIND_NAMES, STATUS_NAMES
+from storage.queries_reports import ReportRow
+
+COORDINATOR_ITEMS = (
+    ("m:progress", "📝 Report progress"),
+    ("m:obstacle", "⚠️ Report a problem"),
+    ("m:mine", "📋 My reports"),
+    ("m:help", "❓ Help"),
+    ("m:lang", "🌐 Language"),
+)
+SUPERVISOR_ITEMS = (
+    ("m:open", "⚠️ Open problems"),
+    ("m:latest", "📋 Latest reports"),
+    ("m:help", "❓ Help"),
+    ("m:lang", "🌐 Language"),
+)
+ADMIN_ITEMS = (
+    ("m:open", "⚠️ Open problems"),
+    ("m:latest", "📋 Latest reports"),
+    ("m:help", "❓ Help"),
+    ("m:lang", "🌐 Language"),
+)
+ITEMS_BY_ROLE = {
+    "coordinator": COORDINATOR_ITEMS,
+    "supervisor": SUPERVISOR_ITEMS,
+    "admin": ADMIN_ITEMS,
+}
+
+
+def role_name(ctx: Ctx, role: str) -> str:
+    """A role as people say it."""
+    names = {
+        "coordinator": ctx.t("coordinator"),
+        "supervisor": ctx.t("supervisor"),
+        "admin": ctx.t("administrator"),
+    }
+    return names.get(role, role)
+
+
+def menu_buttons(ctx: Ctx) -> list[Button]:
+    """The person's main-menu buttons."""
+    assert ctx.person is not None
+    return [Button(ctx.t(label), data) for data, label in ITEMS_BY_ROLE[ctx.person.role]]
+
+
+async def main_menu(ctx: Ctx, text: str | None = None) -> Outgoing:
+    """The main menu with a short prompt."""
+    return ctx.say(text or ctx.t("What would you like to do? Choose below 👇"), menu_buttons(ctx))
+
+
+async def show_help(ctx: Ctx) -> list[Outgoing]:
+    """What the bot does for this role."""
+    assert ctx.person is not None
+    if ctx.person.role == "coordinator":
+        text = ctx.t(
+            "ℹ️ How to use Prasan\n"
+            "• 📝 Report progress after each activity: what happened and how many took part.\n"
+            "• ⚠️ Report a problem: describe it, I suggest a category, you choose how serious.\n"
+            "• You can also just type your report; I will ask which kind it is.\n"
+            "• Photos and locations can be added to a report.\n"
+            '• Type "cancel" at any step to stop; nothing is saved until you press Send.'
+        )
+    else:
+        text = ctx.t(
+            "ℹ️ How to use Prasan\n"
+            "• ⚠️ Open problems: problems reported in your areas that are not resolved.\n"
+            "• 📋 Latest reports: the newest reports in your areas.\n"
+            "• New problems in your areas are sent to you as they arrive."
+        )
+    return [await main_menu(ctx, text)]
+
+
+async def ask_language(ctx: Ctx) -> list[Outgoing]:
+    """Offer the languages."""
+    buttons = [Button(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]
+    return [ctx.say(ctx.t("🌐 Choose your language:"), buttons)]
+
+
+async def set_language(ctx: Ctx, code: str) -> list[Outgoing]:
+    """Switch the person's language and answer in it."""
+    assert ctx.person is not None
+    if code not in LANGUAGE_NAMES:
+        return await ask_language(ctx)
+    await ctx.tx.set_language(ctx.person.id, code)
+    ctx.t = translator(code)
+    return [await main_menu(ctx, ctx.t("✅ I will talk to you in English from now on."))]
+
+
+def report_line(ctx: Ctx, r: ReportRow) -> str:
+    """One report in a list: number, date, kind, area, status."""
+    date = format_date(r.created_at, ctx.tz, ctx.lang, short=True)
+    kind = ctx.t(KIND_NAMES.get(r.kind, r.kind))
+    status = ctx.t(STATUS_NAMES.get(r.status, r.status))
+    snippet = r.text.replace("\n", " ")
+    snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
+    return f"#{r.id} · {date} · {kind} · {r.area_name or '-'} · {status}\n   {snippet}"
+
+
+async def my_reports(ctx: Ctx) -> list[Outgoing]:
+    """The person's last 10 reports with their status."""
+    assert ctx.person is not None
+    rows = await ctx.tx.recent_reports(ctx.person.id, limit=10)
+    if not rows:
+        return [await main_menu(ctx, ctx.t("You have not sent any reports yet."))]
+    lines = [ctx.t("📋 Your latest reports:")] + [report_line(ctx, r) for r in rows]
+    return [await main_menu(ctx, "\n".join(lines))]
+
+
+async def scoped_reports(ctx: Ctx, *, open_only: bool) -> list[Outgoing]:
+    """Reports within the person's scope: open problems, or the latest of any kind."""
+    assert ctx.person is not None
+    scope = await ctx.tx.scope_of(ctx.person.id)
+    area_ids = (
+        None if any(s == "all" for s, _ in scope) else await ctx.tx.area_ids_of(ctx.person.id)
+    )
+    rows = await ctx.tx.reports_in_areas(
+        area_ids,
+        kind="obstacle" if open_only else None,
+        statuses=("open", "in_progress") if open_only else None,
+        limit=15,
+    )
+    if not rows:
+        empty = (
+            ctx.t("No open problems in your areas. 🎉")
+            if open_only
+            else ctx.t("No reports in your areas yet.")
+        )
+        return [await main_menu(ctx, empty)]
+    title = ctx.t("⚠️ Open problems:") if open_only else ctx.t("📋 Latest reports:")
+    return [await main_menu(ctx, "\n".join([title] + [report_line(ctx, r) for r in rows]))]

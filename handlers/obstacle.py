@@ -1,0 +1,209 @@
+"""Problem (obstacle) report: area → describe → category → severity → summary → ticket.
+
+See obstacle.mmd for the diagram.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot import nlp
+from bot.messages import Button, Outgoing
+from handlers.context import Ctx, cancel_button, pick
+from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
+from handlers.labels import CATEGORY_NAMES, SEVERITY_NAMES
+from handlers.menu import main_menu
+from handlers.report_steps import (
+    area_answer,
+    area_ask,
+    area_label,
+    attachments_line,
+    excerpt,
+    my_areas,
+    read_text,
+    short,
+)
+from handlers.supervision import notify_supervisors
+
+
+class S(StrEnum):
+    AREA = "area"
+    TEXT = "text"
+    CATEGORY = "category"
+    SEVERITY = "severity"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+async def ask_text(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
+    """Asks for the problem, unless the text is already known."""
+    if draft.get("text"):
+        return then(draft, S.CATEGORY)
+    return [
+        ctx.say(
+            ctx.t("⚠️ Please describe the problem: what is happening, where, and who is affected."),
+            [cancel_button(ctx)],
+        )
+    ]
+
+
+async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Keeps the description."""
+    text = read_text(ctx, draft, ctx.t("the problem"))
+    if isinstance(text, Invalid):
+        return text
+    draft["text"] = text
+    draft.pop("category", None)
+    draft.pop("ranked", None)
+    return then(draft, S.CATEGORY)
+
+
+def _category_buttons(ctx: Ctx, draft: Draft) -> list[Button]:
+    ranked = draft.get("ranked") or list(nlp.CATEGORIES)
+    return [Button(short(ctx.t(CATEGORY_NAMES[c])), f"cat:{c}") for c in ranked]
+
+
+async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Suggests a category (the suggestion first, then the others)."""
+    if not draft.get("ranked"):
+        code, _confidence, ranked = nlp.suggest_category(draft["text"])
+        draft["suggested"], draft["ranked"] = code, list(ranked)
+    name = ctx.t(CATEGORY_NAMES[draft["suggested"]])
+    if draft["suggested"] == "other":
+        text = ctx.t("🏷️ Which kind of problem is this? Choose a category.")
+    else:
+        text = ctx.t(
+            '🏷️ This sounds like a "{category}" problem — is that right? '
+            "If not, choose another category.",
+            category=name,
+        )
+    return [ctx.say(text, [*_category_buttons(ctx, draft), cancel_button(ctx)])]
+
+
+async def take_category(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Takes the chosen category."""
+    full = [Button(ctx.t(CATEGORY_NAMES[c]), f"cat:{c}") for c in nlp.CATEGORIES]
+    choice = pick(ctx, [*_category_buttons(ctx, draft), *full])
+    if choice is None:
+        return Invalid(ctx.say(ctx.t("Please choose a category with the buttons.")))
+    draft["category"] = choice.split(":", 1)[1]
+    return then(draft, S.SEVERITY)
+
+
+def _severity_buttons(ctx: Ctx) -> list[Button]:
+    return [Button(ctx.t(label), f"sev:{code}") for code, label in SEVERITY_NAMES.items()]
+
+
+async def ask_severity(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Asks how serious the problem is."""
+    return [ctx.say(ctx.t("How serious is it?"), [*_severity_buttons(ctx), cancel_button(ctx)])]
+
+
+async def take_severity(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Low / medium / high."""
+    choice = pick(ctx, _severity_buttons(ctx))
+    if choice is None:
+        return Invalid(ctx.say(ctx.t("Please choose Low, Medium or High.")))
+    draft["severity"] = choice.split(":", 1)[1]
+    return then(draft, S.CONFIRM)
+
+
+async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Shows the summary with send / edit / cancel."""
+    t = ctx.t
+    lines = [
+        t("⚠️ Problem report — please check:"),
+        t("Area: {area}", area=await area_label(ctx, draft)),
+        t("Problem: {text}", text=excerpt(draft["text"])),
+        t("Category: {category}", category=t(CATEGORY_NAMES[draft["category"]])),
+        t("Severity: {severity}", severity=t(SEVERITY_NAMES[draft["severity"]])),
+        attachments_line(ctx, draft),
+    ]
+    buttons = [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]
+    return [ctx.say("\n".join(lines), buttons)]
+
+
+async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
+    """Opens the ticket and tells the supervisors."""
+    t = ctx.t
+    choice = pick(ctx, [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit")])
+    if choice == "edit":
+        return S.EDIT
+    if choice != "send":
+        return Invalid(
+            ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
+        )
+    assert ctx.person is not None
+    a = nlp.analyze(draft["text"])
+    ticket = await ctx.tx.insert_report(
+        kind="obstacle",
+        person_id=ctx.person.id,
+        area_id=draft.get("area_id"),
+        raw_text=draft["text"],
+        norm_text=a.normalized,
+        tokens=list(a.tokens),
+        category=draft["category"],
+        severity=draft["severity"],
+        participants=None,
+        photos=draft.get("photos", []),
+        latitude=draft.get("latitude"),
+        longitude=draft.get("longitude"),
+        status="open",
+        channel=ctx.inc.channel,
+        event_id=ctx.inc.event_id,
+    )
+    names = await notify_supervisors(ctx, ticket, draft)
+    who = ", ".join(names) if names else t("the programme office")
+    done = t("🎫 Recorded as ticket #{id}. {who} will see it and follow up.", id=ticket, who=who)
+    return Done([ctx.say(done), await main_menu(ctx)])
+
+
+def _edit_buttons(ctx: Ctx, several_areas: bool) -> list[Button]:
+    t = ctx.t
+    buttons = [Button(t("Area"), "e:area")] if several_areas else []
+    return [
+        *buttons,
+        Button(t("Problem"), "e:text"),
+        Button(t("Category"), "e:category"),
+        Button(t("Severity"), "e:severity"),
+        Button(t("↩️ Back"), "e:back"),
+    ]
+
+
+async def ask_edit(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Asks which part to change."""
+    several = len(await my_areas(ctx)) > 1
+    return [ctx.say(ctx.t("✏️ What would you like to change?"), _edit_buttons(ctx, several))]
+
+
+async def take_edit(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Jumps to the chosen step; the summary comes back afterwards."""
+    choice = pick(ctx, _edit_buttons(ctx, len(await my_areas(ctx)) > 1))
+    if choice is None:
+        return Invalid(ctx.say(ctx.t("Please choose what to change with the buttons.")))
+    if choice == "e:back":
+        return S.CONFIRM
+    draft[RETURN_TO] = S.CONFIRM
+    if choice == "e:area":
+        draft["_edit_area"] = True
+        return S.AREA
+    if choice == "e:text":
+        draft.pop("text", None)
+        draft.pop("ranked", None)
+        draft[RETURN_TO] = S.CATEGORY  # a new text deserves a fresh suggestion
+        return S.TEXT
+    return S.CATEGORY if choice == "e:category" else S.SEVERITY
+
+
+FLOW = Flow(
+    name="obstacle",
+    first=S.AREA,
+    steps={
+        S.AREA: Step(area_ask(S.TEXT), area_answer(S.TEXT)),
+        S.TEXT: Step(ask_text, take_text),
+        S.CATEGORY: Step(ask_category, take_category),
+        S.SEVERITY: Step(ask_severity, take_severity),
+        S.CONFIRM: Step(ask_confirm, take_confirm),
+        S.EDIT: Step(ask_edit, take_edit),
+    },
+)

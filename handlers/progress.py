@@ -1,0 +1,233 @@
+"""Progress report: area → what happened → participants → photo/location → summary → send.
+
+See progress.mmd for the diagram.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from bot import nlp
+from bot.messages import Button, Outgoing
+from handlers.context import Ctx, cancel_button, pick
+from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
+from handlers.menu import main_menu
+from handlers.report_steps import (
+    area_answer,
+    area_ask,
+    area_label,
+    attach_answer,
+    attach_ask,
+    attachments_line,
+    excerpt,
+    my_areas,
+    read_text,
+)
+
+
+class S(StrEnum):
+    AREA = "area"
+    TEXT = "text"
+    PARTICIPANTS = "participants"
+    COUNT = "count"
+    ATTACH = "attach"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,6})\s*(คน|ราย|ท่าน|people|persons?|orang)?\s*$", re.IGNORECASE)
+
+
+async def ask_text(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
+    """Asks what happened, unless the text is already known."""
+    if draft.get("text"):
+        return then(draft, S.PARTICIPANTS)
+    return [
+        ctx.say(
+            ctx.t(
+                "📝 What happened? Tell me about the activity in a few sentences "
+                "(a photo with a caption works too)."
+            ),
+            [cancel_button(ctx)],
+        )
+    ]
+
+
+async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Keeps the description and reads a participant count out of it."""
+    text = read_text(ctx, draft, ctx.t("what happened"))
+    if isinstance(text, Invalid):
+        return text
+    draft["text"] = text
+    draft["guess"] = nlp.participants(text)
+    draft.pop("participants", None)
+    return then(draft, S.PARTICIPANTS)
+
+
+def _count_buttons(ctx: Ctx, guess: int | None) -> list[Button]:
+    t = ctx.t
+    none = Button(t("➖ Not counted"), "none")
+    if guess is None:
+        return [none, cancel_button(ctx)]
+    return [
+        Button(t("✅ Yes, {n}", n=guess), "yes"),
+        Button(t("✏️ Change"), "change"),
+        none,
+        cancel_button(ctx),
+    ]
+
+
+async def ask_participants(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
+    """Confirms the participant count read from the text, or asks for it."""
+    guess = draft.get("guess")
+    if guess is None:
+        return S.COUNT
+    text = ctx.t("👥 About {n} participants — is that right?", n=guess)
+    return [ctx.say(text, _count_buttons(ctx, guess))]
+
+
+async def take_participants(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Yes / change / not counted, or a typed number."""
+    choice = pick(ctx, _count_buttons(ctx, draft.get("guess")))
+    if choice == "yes":
+        draft["participants"] = draft["guess"]
+    elif choice == "none":
+        draft["participants"] = None
+    elif choice == "change":
+        return S.COUNT
+    else:
+        typed = _typed_number(ctx.inc.text)
+        if typed is None:
+            return Invalid(ctx.say(ctx.t("Please press a button, or type the number of people.")))
+        draft["participants"] = typed
+    return then(draft, S.ATTACH)
+
+
+async def ask_count(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Asks how many took part."""
+    return [
+        ctx.say(
+            ctx.t("👥 How many people took part? Type a number, e.g. 25."),
+            _count_buttons(ctx, None),
+        )
+    ]
+
+
+async def take_count(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """A number (Thai digits too) or 'not counted'."""
+    if pick(ctx, _count_buttons(ctx, None)) == "none":
+        draft["participants"] = None
+        return then(draft, S.ATTACH)
+    typed = _typed_number(ctx.inc.text)
+    if typed is None:
+        return Invalid(ctx.say(ctx.t('Please type a number such as 25, or press "Not counted".')))
+    draft["participants"] = typed
+    return then(draft, S.ATTACH)
+
+
+def _typed_number(text: str | None) -> int | None:
+    if not text:
+        return None
+    m = _NUMBER.match(nlp.normalize(text))
+    if m is None:
+        return None
+    n = int(m.group(1))
+    return n if 0 <= n <= 100_000 else None
+
+
+async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Shows the summary card with send / edit / cancel."""
+    t = ctx.t
+    n = draft.get("participants")
+    lines = [
+        t("📝 Progress report — please check:"),
+        t("Area: {area}", area=await area_label(ctx, draft)),
+        t("What happened: {text}", text=excerpt(draft["text"])),
+        t("Participants: {n}", n=n if n is not None else t("not counted")),
+        attachments_line(ctx, draft),
+    ]
+    buttons = [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]
+    return [ctx.say("\n".join(lines), buttons)]
+
+
+async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
+    """Saves the report, or goes to editing."""
+    t = ctx.t
+    choice = pick(ctx, [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit")])
+    if choice == "edit":
+        return S.EDIT
+    if choice != "send":
+        return Invalid(
+            ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
+        )
+    assert ctx.person is not None
+    a = nlp.analyze(draft["text"])
+    report_id = await ctx.tx.insert_report(
+        kind="progress",
+        person_id=ctx.person.id,
+        area_id=draft.get("area_id"),
+        raw_text=draft["text"],
+        norm_text=a.normalized,
+        tokens=list(a.tokens),
+        category=a.category,
+        participants=draft.get("participants"),
+        photos=draft.get("photos", []),
+        latitude=draft.get("latitude"),
+        longitude=draft.get("longitude"),
+        status="submitted",
+        channel=ctx.inc.channel,
+        event_id=ctx.inc.event_id,
+    )
+    thanks = t("✅ Saved, thank you! Your report number is #{id}.", id=report_id)
+    return Done([ctx.say(thanks), await main_menu(ctx)])
+
+
+def _edit_buttons(ctx: Ctx, several_areas: bool) -> list[Button]:
+    t = ctx.t
+    buttons = [Button(t("Area"), "e:area")] if several_areas else []
+    return [
+        *buttons,
+        Button(t("What happened"), "e:text"),
+        Button(t("Participants"), "e:count"),
+        Button(t("Photo / location"), "e:attach"),
+        Button(t("↩️ Back"), "e:back"),
+    ]
+
+
+async def ask_edit(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Asks which part to change."""
+    several = len(await my_areas(ctx)) > 1
+    return [ctx.say(ctx.t("✏️ What would you like to change?"), _edit_buttons(ctx, several))]
+
+
+async def take_edit(ctx: Ctx, draft: Draft) -> str | Invalid:
+    """Jumps to the chosen step; the summary comes back afterwards."""
+    choice = pick(ctx, _edit_buttons(ctx, len(await my_areas(ctx)) > 1))
+    if choice is None:
+        return Invalid(ctx.say(ctx.t("Please choose what to change with the buttons.")))
+    if choice == "e:back":
+        return S.CONFIRM
+    draft[RETURN_TO] = S.CONFIRM
+    if choice == "e:area":
+        draft["_edit_area"] = True
+        return S.AREA
+    if choice == "e:text":
+        draft.pop("text", None)
+        return S.TEXT
+    return S.COUNT if choice == "e:count" else S.ATTACH
+
+
+FLOW = Flow(
+    name="progress",
+    first=S.AREA,
+    steps={
+        S.AREA: Step(area_ask(S.TEXT), area_answer(S.TEXT)),
+        S.TEXT: Step(ask_text, take_text),
+        S.PARTICIPANTS: Step(ask_participants, take_participants),
+        S.COUNT: Step(ask_count, take_count),
+        S.ATTACH: Step(attach_ask, attach_answer(S.CONFIRM)),
+        S.CONFIRM: Step(ask_confirm, take_confirm),
+        S.EDIT: Step(ask_edit, take_edit),
+    },
+)

@@ -1,0 +1,102 @@
+"""Registration: an unknown person sends an invite code and becomes a coordinator, supervisor or admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.dates import format_datetime
+from bot.i18n import translator
+from bot.invites import LOCK_MINUTES, MAX_FAILURES, hash_code, normalize_code
+from bot.messages import Outgoing
+from handlers.context import Ctx
+from handlers.menu import main_menu, role_name
+
+
+async def handle(ctx: Ctx) -> list[Outgoing]:
+    """Explain, check a code, or say when a locked identity may try again."""
+    t, now = ctx.t, ctx.tx.now()
+    if ctx.inc.kind in ("follow",):
+        return [ctx.say(intro(ctx))]
+    ident = ctx.identity
+    if ident.locked_until and ident.locked_until > now:
+        until = format_datetime(ident.locked_until, ctx.tz, ctx.lang)
+        return [ctx.say(t("🔒 Too many wrong codes. Please try again after {until}.", until=until))]
+    code = normalize_code(ctx.inc.text or "") if ctx.inc.kind == "text" else None
+    if code is None:
+        return [ctx.say(intro(ctx))]
+    invite = await ctx.tx.invite_by_hash(hash_code(code))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return [await _wrong_code(ctx, expired=invite is not None)]
+    lang = ctx.lang
+    person_id = await ctx.tx.create_person(
+        invite.name or _fallback_name(ctx), invite.role, invite.scope, language=lang
+    )
+    if not await ctx.tx.use_invite(invite.id, person_id):
+        raise RuntimeError("invite used concurrently")  # rolls back the person just created
+    await ctx.tx.update_identity(
+        ident.id, person_id=person_id, failed_codes=0, locked_until=None, active=True
+    )
+    await ctx.tx.audit(
+        f"{ctx.inc.channel}:{ident.id}",
+        "register",
+        person_id=person_id,
+        invite_id=invite.id,
+        role=invite.role,
+    )
+    ctx.person = await ctx.tx.person(person_id)
+    assert ctx.person is not None
+    ctx.t = translator(lang)
+    areas = await ctx.tx.list_areas(await ctx.tx.area_ids_of(person_id))
+    where = ", ".join(a.name for a in areas[:5]) if areas else ctx.t("the whole programme")
+    welcome = ctx.t(
+        "🎉 Welcome, {name}! You are registered as {role} for {where}.",
+        name=ctx.person.name,
+        role=role_name(ctx, ctx.person.role),
+        where=where,
+    )
+    return [ctx.say(welcome), await main_menu(ctx)]
+
+
+def intro(ctx: Ctx) -> str:
+    """One line on what the bot is and how to join."""
+    return ctx.t(
+        "👋 Hello! I am Prasan, the reporting assistant of the small peaceful areas programme.\n"
+        "To start, please send the invite code you received from the programme office "
+        "(for example K7MQ4-XPD9R)."
+    )
+
+
+async def _wrong_code(ctx: Ctx, *, expired: bool) -> Outgoing:
+    failures = ctx.identity.failed_codes + 1
+    values: dict[str, object] = {"failed_codes": failures}
+    if failures >= MAX_FAILURES:
+        values = {"failed_codes": 0, "locked_until": ctx.tx.now() + timedelta(minutes=LOCK_MINUTES)}
+    await ctx.tx.update_identity(ctx.identity.id, **values)
+    await ctx.tx.audit(f"{ctx.inc.channel}:{ctx.identity.id}", "invite_failed", failures=failures)
+    if failures >= MAX_FAILURES:
+        return ctx.say(
+            ctx.t(
+                "🔒 Too many wrong codes. Please try again in {minutes} minutes, "
+                "or ask the programme office for a new code.",
+                minutes=LOCK_MINUTES,
+            )
+        )
+    left = MAX_FAILURES - failures
+    first = (
+        ctx.t("This code has expired or was already used.")
+        if expired
+        else ctx.t("I don't recognise that code.")
+    )
+    return ctx.say(
+        first
+        + " "
+        + ctx.t.plural(
+            "Please check it and try again ({n} try left).",
+            "Please check it and try again ({n} tries left).",
+            left,
+        )
+    )
+
+
+def _fallback_name(ctx: Ctx) -> str:
+    return (ctx.inc.display_name or "").strip()[:100] or f"{ctx.inc.channel}-{ctx.identity.id}"

@@ -1,0 +1,149 @@
+"""Steps the progress and obstacle flows share: area, text, attachments, edit."""
+
+from __future__ import annotations
+
+from bot import nlp
+from bot.messages import Button, Outgoing
+from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
+from handlers.flow import Draft, Invalid, then
+
+LABEL_MAX = 20  # LINE's quick-reply limit; Telegram is roomier but short labels read better
+
+
+def short(label: str) -> str:
+    """Fit a label on a button."""
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+
+
+async def my_areas(ctx: Ctx) -> list:  # type: ignore[type-arg]
+    """The areas this person reports on."""
+    assert ctx.person is not None
+    return await ctx.tx.list_areas(await ctx.tx.area_ids_of(ctx.person.id))
+
+
+def area_ask(next_state: str):  # type: ignore[no-untyped-def]
+    """Ask which area, skipped when there is only one (or it is already chosen)."""
+
+    async def ask(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
+        if draft.get("area_id") and not draft.get("_edit_area"):
+            return then(draft, next_state)
+        areas = await my_areas(ctx)
+        if len(areas) == 1:
+            draft["area_id"] = areas[0].id
+            return then(draft, next_state)
+        buttons = [Button(short(a.name), f"area:{a.code}") for a in areas]
+        return [ctx.say(ctx.t("📍 Which area is this about?"), [*buttons, cancel_button(ctx)])]
+
+    return ask
+
+
+def area_answer(next_state: str):  # type: ignore[no-untyped-def]
+    """Take the chosen area (button or typed name or code)."""
+
+    async def answer(ctx: Ctx, draft: Draft) -> str | Invalid:
+        areas = await my_areas(ctx)
+        options = [Button(short(a.name), f"area:{a.code}") for a in areas]
+        options += [Button(a.code, f"area:{a.code}") for a in areas]
+        options += [Button(a.name, f"area:{a.code}") for a in areas]
+        chosen = pick(ctx, options)
+        if chosen is None:
+            return Invalid(
+                ctx.say(ctx.t("Please choose one of your areas with the buttons below."))
+            )
+        code = chosen.split(":", 1)[1]
+        draft["area_id"] = next(a.id for a in areas if a.code == code)
+        draft.pop("_edit_area", None)
+        return then(draft, next_state)
+
+    return answer
+
+
+def read_text(ctx: Ctx, draft: Draft, what: str) -> str | Invalid:
+    """The typed text of a report, or a reply saying what is expected (keeps photos/locations)."""
+    inc, t = ctx.inc, ctx.t
+    if inc.kind == "photo" and inc.photo:
+        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+        if not (inc.text or "").strip():
+            return Invalid(ctx.say(t("📷 Photo kept. Now please type {what}.", what=what)))
+    elif inc.kind == "location" and inc.latitude is not None:
+        draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
+        return Invalid(ctx.say(t("📍 Location kept. Now please type {what}.", what=what)))
+    elif inc.kind != "text" or inc.data is not None:
+        return Invalid(
+            ctx.say(t("I can only read typed text here. Please type {what}.", what=what))
+        )
+    text = strip_controls(inc.text or "").strip()
+    if not text or only_symbols(text):
+        return Invalid(ctx.say(t("Please describe it in words, e.g. what was done and where.")))
+    if len(text) > MAX_TEXT:
+        return Invalid(
+            ctx.say(
+                t(
+                    "That is {count} characters; the limit is {limit}. "
+                    "Please shorten it, or send the main points.",
+                    count=len(text),
+                    limit=MAX_TEXT,
+                )
+            )
+        )
+    return text
+
+
+async def attach_ask(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Offer to add photos or a location."""
+    t = ctx.t
+    got = len(draft.get("photos", [])) + (1 if draft.get("latitude") is not None else 0)
+    if got:
+        text = t("✅ Added. Send another photo or a location, or press Done.")
+        button = Button(t("✅ Done"), "done")
+    else:
+        text = t(
+            "📷 Would you like to add a photo or 📍 location? (optional)\n"
+            "Send it now, or press Skip."
+        )
+        button = Button(t("⏭️ Skip"), "done")
+    return [ctx.say(text, [button, cancel_button(ctx)])]
+
+
+def attach_answer(next_state: str):  # type: ignore[no-untyped-def]
+    """Collect photos/locations until Done/Skip."""
+
+    async def answer(ctx: Ctx, draft: Draft) -> str | Invalid:
+        inc = ctx.inc
+        if inc.kind == "photo" and inc.photo:
+            draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+            return "attach"
+        if inc.kind == "location" and inc.latitude is not None:
+            draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
+            return "attach"
+        t = ctx.t
+        if pick(ctx, [Button(t("✅ Done"), "done"), Button(t("⏭️ Skip"), "done")]) == "done":
+            return then(draft, next_state)
+        return Invalid(ctx.say(t("Please send a photo or a location, or press Skip.")))
+
+    return answer
+
+
+def analysis(draft: Draft) -> nlp.Analysis:
+    """NLP of the draft's text (computed when the text arrives; cached on the draft)."""
+    return nlp.analyze(draft["text"])
+
+
+async def area_label(ctx: Ctx, draft: Draft) -> str:
+    """'Area (district, province)' for summaries."""
+    area = await ctx.tx.area_by_id(int(draft["area_id"])) if draft.get("area_id") else None
+    if area is None:
+        return "-"
+    return f"{area.name} ({area.district}, {area.province})"
+
+
+def attachments_line(ctx: Ctx, draft: Draft) -> str:
+    """How many photos and whether a location is attached."""
+    photos = len(draft.get("photos", []))
+    loc = ctx.t("yes") if draft.get("latitude") is not None else ctx.t("no")
+    return ctx.t("Photos: {photos} · Location: {loc}", photos=photos, loc=loc)
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    """Long texts shortened for a summary card."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,38 @@
+"""What supervisors are told when something happens in their areas."""
+
+from __future__ import annotations
+
+from bot.i18n import translator
+from bot.messages import dump_messages
+from handlers.context import Ctx
+from handlers.flow import Draft
+from handlers.labels import CATEGORY_NAMES, SEVERITY_NAMES
+from handlers.report_steps import area_label, excerpt
+
+
+async def notify_supervisors(ctx: Ctx, ticket: int, draft: Draft) -> list[str]:
+    """Queue a notice of a new problem to each overseer of the area; return their names."""
+    assert ctx.person is not None
+    if not draft.get("area_id"):
+        return []
+    names = []
+    place = await area_label(ctx, draft)
+    for overseer in await ctx.tx.overseers_of(int(draft["area_id"])):
+        if overseer.id == ctx.person.id:
+            continue
+        names.append(overseer.name)
+        t = translator(overseer.language)
+        text = "\n".join(
+            [
+                t("⚠️ New problem #{id} in {area}", id=ticket, area=place),
+                t("Category: {category}", category=t(CATEGORY_NAMES[draft["category"]])),
+                t("Severity: {severity}", severity=t(SEVERITY_NAMES[draft["severity"]])),
+                t("Reported by: {name}", name=ctx.person.name),
+                excerpt(draft["text"], 800),
+            ]
+        )
+        payload = dump_messages([ctx.say(text)])
+        for ident in await ctx.tx.identities_of(overseer.id):
+            key = f"notice:obstacle:{ticket}:{ident.channel}:{ident.external_id}"
+            await ctx.tx.enqueue(ident.channel, ident.external_id, payload, key)
+    return names
