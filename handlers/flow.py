@@ -31,6 +31,8 @@ class Done:
     """The flow is over; these are the last words."""
 
     messages: list[Outgoing]
+    # True when the step already started another flow (its state must not be cleared).
+    switched: bool = False
 
 
 Ask = Callable[[Ctx, Draft], Awaitable[list[Outgoing] | str]]
@@ -85,7 +87,8 @@ async def advance(ctx: Ctx, flow: Flow, state: str, draft: Draft) -> list[Outgoi
         return await start(ctx, flow, draft)
     result = await step.answer(ctx, draft)
     if isinstance(result, Done):
-        await ctx.tx.clear_conversation(ctx.person.id)
+        if not result.switched:
+            await ctx.tx.clear_conversation(ctx.person.id)
         return result.messages
     if isinstance(result, Invalid):
         asked = await step.ask(ctx, draft)

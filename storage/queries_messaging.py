@@ -137,6 +137,7 @@ class MessagingQueries:
         channels: tuple[str, ...] | None = None,
         ids: list[int] | None = None,
         limit: int = 50,
+        recipient: str | None = None,
     ) -> list[OutboxRow]:
         """Lease due rows to this sender (pending, or a lease that ran out)."""
         now = self.now()
@@ -149,6 +150,8 @@ class MessagingQueries:
             q = q.where(outbox.c.channel.in_(channels))
         if ids is not None:
             q = q.where(outbox.c.id.in_(ids))
+        if recipient is not None:
+            q = q.where(outbox.c.recipient == recipient)
         claimed = []
         for row in (await self.conn.execute(q)).all():
             m = row._mapping

@@ -1,0 +1,1 @@
+"""Prasan runtime: configuration, channels, web server, scheduler, outbox sender, Thai NLP."""

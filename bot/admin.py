@@ -1,0 +1,214 @@
+"""Administrative commands: demo data, invites, areas, people, export, migrations, NLP."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.dates import format_date
+from bot.demo import load_demo, load_geography
+from bot.export import write_reports
+from bot.invites import VALID_DAYS, hash_code, new_code
+from storage.db import make_engine, upgrade
+from storage.store import Store, utcnow
+
+
+def _actor() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _fail(message: str) -> int:
+    print(f"prasan: {message}", file=sys.stderr)
+    return 1
+
+
+async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply migrations."""
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+async def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Load demo data."""
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        lines = await load_demo(store)
+    finally:
+        await store.close()
+    print("Demo data loaded. Try it as:")
+    print("\n".join("  " + line for line in lines))
+    return 0
+
+
+async def invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an invite; the code is the last line of stdout."""
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            await load_geography(tx)
+            scope: list[list[object]] = []
+            for code in args.area:
+                area = await tx.area_by_code(code)
+                if area is None:
+                    return _fail(f"unknown area code {code!r} (see `prasan areas list`)")
+                scope.append(["area", area.id])
+            for name in args.district:
+                did = await tx.find_district(name)
+                if did is None:
+                    return _fail(f"unknown or ambiguous district {name!r}")
+                scope.append(["district", did])
+            for name in args.province:
+                pid = await tx.find_province(name)
+                if pid is None:
+                    return _fail(f"unknown province {name!r}")
+                scope.append(["province", pid])
+            if args.role == "admin" or args.all:
+                scope = [["all", None]]
+            if args.role == "coordinator" and any(k != "area" for k, _ in scope):
+                return _fail("a coordinator's scope is areas: use --area CODE")
+            if not scope:
+                return _fail("give --area CODE (or for a supervisor --district, --province, --all)")
+            code = new_code()
+            expires = utcnow() + timedelta(days=VALID_DAYS)
+            invite_id = await tx.create_invite(hash_code(code.replace("-", "")), args.role,
+                                               args.name, scope, expires)  # fmt: skip
+            await tx.audit(_actor(), "invite_created", invite_id=invite_id, role=args.role,
+                           scope=scope)  # fmt: skip
+    finally:
+        await store.close()
+    until = format_date(expires, settings.timezone, "en")
+    who = f" for {args.name}" if args.name else ""
+    print(f"One-time {args.role} invite{who}, valid until {until}. Send this code to the person:")
+    print(code)
+    return 0
+
+
+async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import areas from CSV (all rows or none)."""
+    path = Path(args.file)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:  # noqa: ASYNC230 - CLI, nothing else runs
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return _fail(f"cannot read {path}: {exc}")
+    need = {"code", "name", "district", "province"}
+    if not rows or not need <= set(rows[0]):
+        return _fail(f"{path}: the header must be code,name,district,province")
+    store = await Store.open(settings.DATABASE_URL)
+    errors, new, updated = [], 0, 0
+    try:
+        async with store.tx() as tx:
+            await load_geography(tx)
+            for n, row in enumerate(rows, start=2):
+                code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
+                district, province = (
+                    (row["district"] or "").strip(),
+                    (row["province"] or "").strip(),
+                )
+                if not (code and name and district and province):
+                    errors.append(f"line {n}: every column needs a value")
+                    continue
+                pid = await tx.find_province(province)
+                if pid is None:
+                    errors.append(f"line {n}: unknown province {province!r}")
+                    continue
+                did = await tx.find_district(district, pid)
+                if did is None:
+                    errors.append(f"line {n}: unknown district {district!r} in {province}")
+                    continue
+                if await tx.upsert_area(code, name, did):
+                    new += 1
+                else:
+                    updated += 1
+            if errors:
+                raise _Rollback
+            await tx.audit(_actor(), "areas_imported", file=path.name, new=new, updated=updated)
+    except _Rollback:
+        print("\n".join(errors), file=sys.stderr)
+        return _fail(f"nothing imported: fix the {len(errors)} line(s) above and run again")
+    finally:
+        await store.close()
+    print(f"imported {new} new and {updated} updated areas")
+    return 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def areas_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print areas as CSV."""
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            areas = await tx.list_areas()
+    finally:
+        await store.close()
+    out = csv.writer(sys.stdout)
+    out.writerow(["code", "name", "district", "province"])
+    for a in areas:
+        out.writerow([a.code, a.name, a.district, a.province])
+    return 0
+
+
+async def people_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print people with role, channels and scope."""
+    store = await Store.open(settings.DATABASE_URL)
+    out = csv.writer(sys.stdout)
+    out.writerow(["id", "name", "role", "language", "channels", "scope"])
+    try:
+        async with store.tx() as tx:
+            for p in await tx.people_list():
+                idents = await tx.identities_of(p.id)
+                scope = await tx.scope_of(p.id)
+                channels = " ".join(sorted({i.channel for i in idents}))
+                scope_text = " ".join(f"{k}:{r}" if r is not None else k for k, r in scope)
+                out.writerow([p.id, p.name, p.role, p.language, channels, scope_text])
+    finally:
+        await store.close()
+    return 0
+
+
+async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
+    """Export reports; every export is written to the audit log."""
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
+        except ValueError:
+            return _fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+    if args.format == "xlsx" and not args.out:
+        return _fail("--format xlsx needs --out FILE")
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            rows = await tx.export_reports(since)
+            await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
+                           format=args.format, out=args.out or "stdout")  # fmt: skip
+    finally:
+        await store.close()
+    write_reports(rows, settings.timezone, args.format, args.out)
+    if args.out:
+        print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
+    return 0
+
+
+async def nlp_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    """Analyse Thai text from stdin, one JSON object a line."""
+    from bot.nlp import analyze_stream
+
+    analyze_stream(sys.stdin, sys.stdout)
+    return 0

@@ -1,0 +1,98 @@
+"""The `prasan` command line: run the bot, try it in a terminal, administer it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.config import ConfigurationError, Settings, load_settings
+
+log = logging.getLogger("prasan")
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="channels + web server + scheduler + sender in one process")
+    sub.add_parser("web", help="serve webhooks (Procfile web)")
+    sub.add_parser("worker", help="scheduler + outbox sender (Procfile worker)")
+    c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
+    c.add_argument("--as", dest="user", default="console", help="console identity (demo: somchai)")
+    sub.add_parser("demo", help="load demo areas and people")
+    i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
+    i.add_argument("--role", required=True, choices=("coordinator", "supervisor", "admin"))
+    i.add_argument("--area", action="append", default=[], metavar="CODE")
+    i.add_argument("--district", action="append", default=[], metavar="NAME")
+    i.add_argument("--province", action="append", default=[], metavar="NAME")
+    i.add_argument("--all", action="store_true", help="supervisor over the whole programme")
+    i.add_argument("--name", help="the person's name as the bot will greet them")
+    a = sub.add_parser("areas", help="manage areas")
+    asub = a.add_subparsers(dest="areas_command", required=True, metavar="ACTION")
+    imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")
+    imp.add_argument("file")
+    asub.add_parser("list", help="list areas")
+    pp = sub.add_parser("people", help="manage people")
+    psub = pp.add_subparsers(dest="people_command", required=True, metavar="ACTION")
+    psub.add_parser("list", help="list people")
+    e = sub.add_parser("export", help="export data")
+    esub = e.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    er = esub.add_parser("reports", help="export reports as CSV or XLSX")
+    er.add_argument("--since", metavar="YYYY-MM-DD")
+    er.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    er.add_argument("--out", metavar="FILE", help="default: stdout for csv")
+    d = sub.add_parser("db", help="database maintenance")
+    dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    dsub.add_parser("upgrade", help="apply migrations")
+    n = sub.add_parser("nlp", help="Thai text tools")
+    nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
+    nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
+    return p
+
+
+def _command(args: argparse.Namespace) -> Command:
+    from bot import admin, serve
+
+    table: dict[tuple[str, str | None], Command] = {
+        ("run", None): serve.run_all,
+        ("web", None): serve.run_web,
+        ("worker", None): serve.run_worker,
+        ("console", None): serve.run_console,
+        ("demo", None): admin.demo,
+        ("invite", None): admin.invite,
+        ("areas", "import"): admin.areas_import,
+        ("areas", "list"): admin.areas_list,
+        ("people", "list"): admin.people_list,
+        ("export", "reports"): admin.export_reports,
+        ("db", "upgrade"): admin.db_upgrade,
+        ("nlp", "analyze"): admin.nlp_analyze,
+    }
+    sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
+    return table[(args.command, sub)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `prasan` script and `python -m bot`."""
+    args = _parser().parse_args(argv)
+    quiet = args.command in ("console", "nlp", "export", "invite")
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs full request URLs, and Telegram's carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        print(f"prasan: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_command(args)(args, settings))
+    except KeyboardInterrupt:
+        return 130

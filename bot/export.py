@@ -1,0 +1,55 @@
+"""Report export: CSV (UTF-8 with BOM, so Excel shows Thai) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from storage.queries_reports import ReportRow
+
+COLUMNS = ("id", "kind", "created_at", "area_code", "area_name", "district", "province",
+           "reporter", "text", "category", "severity", "participants", "status")  # fmt: skip
+
+
+def as_records(rows: Sequence[ReportRow], tz: ZoneInfo) -> list[list[object]]:
+    """Rows in column order, times in ISO 8601 in the programme's zone."""
+    return [
+        [
+            r.id, r.kind, r.created_at.astimezone(tz).isoformat(timespec="seconds"),
+            r.area_code or "", r.area_name or "", r.district or "", r.province or "",
+            r.reporter, r.text, r.category or "", r.severity or "",
+            "" if r.participants is None else r.participants, r.status,
+        ]
+        for r in rows
+    ]  # fmt: skip
+
+
+def write_reports(rows: Sequence[ReportRow], tz: ZoneInfo, fmt: str, out: str | None) -> None:
+    """Write the export to a file, or CSV to stdout."""
+    records = as_records(rows, tz)
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "reports"
+        ws.append(list(COLUMNS))
+        for rec in records:
+            ws.append(rec)
+        wb.save(out or "reports.xlsx")
+        return
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    writer.writerows(records)
+    data = "\ufeff" + buf.getvalue()
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.buffer.write(data.encode("utf-8"))
+        sys.stdout.flush()

@@ -1,0 +1,118 @@
+"""The inbound path every channel uses: persist, dedupe, identify, run the flow, queue the reply.
+
+A message's writes (inbox mark, conversation state, report, outbox rows) commit in
+one transaction, so a crash either loses nothing or leaves the event unprocessed
+in the inbox, where `recover` finds it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from bot.config import LANGUAGES
+from bot.i18n import translator
+from bot.messages import Incoming, Outgoing, dump_messages
+from handlers import router
+from handlers.context import Ctx
+from storage.store import Store, Tx
+
+log = logging.getLogger(__name__)
+
+Queued = Callable[[list[int]], Awaitable[None]]
+
+
+class Inbound:
+    """Turns `Incoming` messages into stored effects and queued replies."""
+
+    def __init__(
+        self, store: Store, tz: ZoneInfo, default_language: str = "th",
+        on_queued: Queued | None = None,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.tz = tz
+        self.default_language = default_language
+        self.on_queued = on_queued
+
+    async def accept(self, inc: Incoming) -> int | None:
+        """Write the event to the inbox; None when it was seen before (a redelivery)."""
+        inc = _with_event_id(inc)
+        async with self.store.tx() as tx:
+            return await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json())
+
+    async def receive(self, inc: Incoming) -> list[int]:
+        """Accept and process at once (polling and console); returns queued outbox ids."""
+        inc = _with_event_id(inc)
+        inbox_id = await self.accept(inc)
+        if inbox_id is None:
+            log.info("duplicate event skipped channel=%s event=%s", inc.channel, inc.event_id)
+            return []
+        return await self.process(inc, inbox_id)
+
+    async def process(self, inc: Incoming, inbox_id: int | None = None) -> list[int]:
+        """Run the flow for one accepted event and queue its replies."""
+        try:
+            async with self.store.tx() as tx:
+                if inbox_id is not None and not await tx.inbox_done(inbox_id):
+                    return []  # another worker processed it
+                ids = await self._handle(tx, inc)
+        except Exception:
+            log.exception("failed to handle event channel=%s event=%s", inc.channel, inc.event_id)
+            ids = await self._apologise(inc, inbox_id)
+        if ids and self.on_queued is not None:
+            await self.on_queued(ids)
+        return ids
+
+    async def recover(self) -> int:
+        """Process events that were accepted but never processed (after a crash)."""
+        count = 0
+        while True:
+            async with self.store.tx() as tx:
+                pending = await tx.inbox_pending(limit=100)
+            if not pending:
+                return count
+            for inbox_id, payload in pending:
+                await self.process(Incoming.from_json(payload), inbox_id)
+                count += 1
+
+    async def _handle(self, tx: Tx, inc: Incoming) -> list[int]:
+        identity = await tx.ensure_identity(inc.channel, inc.user_id)
+        if not identity.active and inc.kind != "unfollow":
+            await tx.update_identity(identity.id, active=True)  # they wrote again: unblocked
+        person = await tx.person(identity.person_id) if identity.person_id else None
+        if person is not None and not person.active:
+            person = None
+        hint = inc.language_hint if inc.language_hint in LANGUAGES else None
+        lang = person.language if person else (hint or self.default_language)
+        ctx = Ctx(inc=inc, tx=tx, t=translator(lang), tz=self.tz, identity=identity, person=person)
+        replies = await router.handle(ctx)
+        return await self._queue(tx, inc, replies)
+
+    async def _queue(self, tx: Tx, inc: Incoming, replies: list[Outgoing]) -> list[int]:
+        if not replies:
+            return []
+        key = f"reply:{inc.channel}:{inc.event_id}"
+        got = await tx.enqueue(
+            inc.channel, inc.user_id, dump_messages(replies), key, reply_token=inc.reply_token
+        )
+        return [got] if got is not None else []
+
+    async def _apologise(self, inc: Incoming, inbox_id: int | None) -> list[int]:
+        # Mark the event done so a message that always fails cannot wedge recovery.
+        t = translator(self.default_language)
+        sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again."))
+        async with self.store.tx() as tx:
+            if inbox_id is not None:
+                await tx.inbox_done(inbox_id)
+            return await self._queue(tx, inc, [sorry])
+
+
+def _with_event_id(inc: Incoming) -> Incoming:
+    if inc.event_id:
+        return inc
+    from dataclasses import replace
+
+    return replace(inc, event_id=uuid.uuid4().hex, received_at=inc.received_at or time.time())

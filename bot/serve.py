@@ -1,0 +1,98 @@
+"""Long-running commands: run (all in one), web, worker, console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.channels.console import ConsoleChannel
+from bot.config import Settings
+from bot.runtime import Runtime, stop_event_on_signals
+from bot.scheduler import start_scheduler
+
+log = logging.getLogger(__name__)
+
+
+async def run_all(args: argparse.Namespace, settings: Settings) -> int:
+    """Channels, web server, scheduler and sender in one process."""
+    return await _serve(settings, web=True, worker=True)
+
+
+async def run_web(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the webhook server (the PaaS `web` process)."""
+    return await _serve(settings, web=True, worker=False)
+
+
+async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the scheduler and the outbox sender (the PaaS `worker` process)."""
+    return await _serve(settings, web=False, worker=True)
+
+
+async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
+    from bot.web import serve
+
+    stop = stop_event_on_signals()
+    runtime = await Runtime.create(settings)
+    runner = scheduler = None
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await runtime.add_configured_channels(receive=web)
+        if not runtime.channels:
+            log.warning("no chat channel configured: set TELEGRAM_BOT_TOKEN and/or "
+                        "LINE_CHANNEL_SECRET + LINE_CHANNEL_ACCESS_TOKEN (try `prasan console`)")  # fmt: skip
+        await runtime.inbound.recover()
+        if web:
+            runner = await serve(runtime, settings.PORT)
+        if worker:
+            scheduler = start_scheduler(runtime)
+            tasks.append(asyncio.create_task(runtime.sender.run(stop)))
+        parts = [p for p, on in (("web", web), ("worker", worker)) if on]
+        log.info("prasan %s started (channels: %s)", "+".join(parts),
+                 ", ".join(runtime.channels) or "none")  # fmt: skip
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if runner is not None:
+            await runner.cleanup()
+        await runtime.close()
+    log.info("stopped cleanly")
+    return 0
+
+
+async def run_console(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat in the terminal; with piped stdin, run a script of messages."""
+    runtime = await Runtime.create(settings)
+    console = ConsoleChannel(sys.stdout)
+    runtime.add_channel(console)
+    runtime.sender.recipient = args.user
+    interactive = sys.stdin.isatty()
+    try:
+        await runtime.sender.deliver()  # messages that waited for this person (notices)
+        if interactive:
+            print(f"Prasan console — you are '{args.user}'. Type a message; a number presses a "
+                  "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.\n")  # fmt: skip
+            await runtime.inbound.receive(console.parse(args.user, "/start"))
+        while True:
+            if interactive:
+                sys.stdout.write("› ")
+                sys.stdout.flush()
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            if not interactive:
+                sys.stdout.write(f"› {line.rstrip()}\n")
+            await runtime.inbound.receive(console.parse(args.user, line))
+    finally:
+        await runtime.close()
+    return 0

@@ -1,0 +1,116 @@
+"""The entry point of every inbound message: who is this, and which flow gets it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.messages import Outgoing
+from handlers import menu, obstacle, progress, registration, triage
+from handlers.context import Ctx, is_cancel, pick
+from handlers.flow import Flow, advance, enter, start
+
+FLOWS: dict[str, Flow] = {f.name: f for f in (progress.FLOW, obstacle.FLOW, triage.FLOW)}
+
+# Typed commands (Telegram's command menu sends these) map onto menu presses.
+COMMANDS = {
+    "/start": "m:menu",
+    "/menu": "m:menu",
+    "/report": "m:progress",
+    "/problem": "m:obstacle",
+    "/myreports": "m:mine",
+    "/help": "m:help",
+    "/language": "m:lang",
+    "เมนู": "m:menu",
+    "menu": "m:menu",
+}
+
+
+async def _report(ctx: Ctx, flow: Flow) -> list[Outgoing]:
+    if ctx.person is None or ctx.person.role != "coordinator":
+        return [await menu.main_menu(ctx, ctx.t("Reports are sent by coordinators."))]
+    if not await ctx.tx.area_ids_of(ctx.person.id):
+        return [
+            await menu.main_menu(
+                ctx, ctx.t("You have no area assigned yet. Please ask the programme office.")
+            )
+        ]
+    return await start(ctx, flow)
+
+
+async def _menu(ctx: Ctx) -> list[Outgoing]:
+    return [await menu.main_menu(ctx)]
+
+
+MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
+    "m:menu": _menu,
+    "m:progress": lambda ctx: _report(ctx, progress.FLOW),
+    "m:obstacle": lambda ctx: _report(ctx, obstacle.FLOW),
+    "m:mine": menu.my_reports,
+    "m:help": menu.show_help,
+    "m:lang": menu.ask_language,
+    "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
+    "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
+}
+ALLOWED = {
+    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
+    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
+}
+
+
+def _command(ctx: Ctx) -> str | None:
+    """A menu action from a press, a slash command or a typed menu label."""
+    inc = ctx.inc
+    if inc.data is not None:
+        return inc.data if inc.data in MENU_ACTIONS or inc.data.startswith("lang:") else None
+    word = (inc.text or "").strip().split(maxsplit=1)
+    if word and word[0].split("@")[0].casefold() in COMMANDS:
+        return COMMANDS[word[0].split("@")[0].casefold()]
+    return pick(ctx, menu.menu_buttons(ctx))
+
+
+async def handle(ctx: Ctx) -> list[Outgoing]:
+    """Route one inbound message to registration, a flow step, a menu action or triage."""
+    inc = ctx.inc
+    if inc.kind == "unfollow":
+        await ctx.tx.update_identity(ctx.identity.id, active=False)
+        return []
+    if inc.kind == "group":
+        return [ctx.say(ctx.t("🙏 I only work in one-to-one chats. Please message me directly."))]
+    if ctx.person is None:
+        return await registration.handle(ctx)
+    if inc.kind == "follow":
+        return [await menu.main_menu(ctx, ctx.t("👋 Welcome back, {name}!", name=ctx.person.name))]
+
+    conv = await ctx.tx.conversation(ctx.person.id)
+    if is_cancel(ctx):
+        if conv is None:
+            return [await menu.main_menu(ctx, ctx.t("There is nothing to cancel."))]
+        await ctx.tx.clear_conversation(ctx.person.id)
+        return [await menu.main_menu(ctx, ctx.t("✖️ Cancelled. Nothing was saved."))]
+
+    command = _command(ctx)
+    if conv is not None:
+        flow = FLOWS.get(conv.flow)
+        if flow is None:
+            await ctx.tx.clear_conversation(ctx.person.id)
+        elif command is not None:
+            # A menu press in the middle of a report: keep the draft, say how to leave it.
+            note = ctx.say(ctx.t("You have a report in progress. Please finish it, "
+                                 "or press Cancel to drop it."))  # fmt: skip
+            return [note, *await enter(ctx, flow, conv.state, dict(conv.data))]
+        else:
+            return await advance(ctx, flow, conv.state, dict(conv.data))
+
+    if command is not None:
+        if command.startswith("lang:"):
+            return await menu.set_language(ctx, command.split(":", 1)[1])
+        if command not in ALLOWED.get(ctx.person.role, set()):
+            return [await menu.main_menu(ctx, ctx.t("That option is not available to you."))]
+        return await MENU_ACTIONS[command](ctx)
+    if ctx.person.role == "coordinator" and inc.kind in ("text", "photo", "location"):
+        return await triage.begin(ctx)
+    if inc.kind not in ("text",):
+        hint = ctx.t("I can read text, photos and locations, but not this kind of message.")
+        return [await menu.main_menu(ctx, hint)]
+    return [await menu.main_menu(ctx, ctx.t("I did not understand that. Please choose below 👇"))]

@@ -1,0 +1,63 @@
+"""Text (or a photo) out of the blue: ask whether it is progress or a problem, keeping it."""
+
+from __future__ import annotations
+
+from bot import nlp
+from bot.messages import Button, Outgoing
+from handlers import obstacle, progress
+from handlers.context import Ctx, cancel_button, only_symbols, pick, strip_controls
+from handlers.flow import Done, Draft, Flow, Invalid, Step, start
+from handlers.report_steps import read_text
+
+KIND = "kind"
+
+
+def _buttons(ctx: Ctx, draft: Draft) -> list[Button]:
+    t = ctx.t
+    both = [Button(t("📝 Progress update"), "progress"), Button(t("⚠️ A problem"), "obstacle")]
+    if draft.get("likely") == "obstacle":
+        both.reverse()
+    return [*both, cancel_button(ctx)]
+
+
+async def ask_kind(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+    """Asks which kind of report the kept text is, the likelier first."""
+    if draft.get("text"):
+        text = ctx.t("📨 Got it. Is this a progress update or a problem? "
+                     "(I have kept your text, no need to type it again.)")  # fmt: skip
+    else:
+        text = ctx.t("📨 Got it. Is this for a progress update or a problem?")
+    return [ctx.say(text, _buttons(ctx, draft))]
+
+
+async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
+    """Starts the chosen flow with what we already have."""
+    choice = pick(ctx, _buttons(ctx, draft))
+    if choice is None:
+        return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
+    kept = {k: v for k, v in draft.items() if k in ("text", "photos", "latitude", "longitude")}
+    if kept.get("text"):
+        kept["guess"] = nlp.participants(kept["text"])
+    flow = progress.FLOW if choice == "progress" else obstacle.FLOW
+    return Done(await start(ctx, flow, kept), switched=True)
+
+
+FLOW = Flow(name="triage", first=KIND, steps={KIND: Step(ask_kind, take_kind)})
+
+
+async def begin(ctx: Ctx) -> list[Outgoing]:
+    """Keep what was sent and ask what it is; None-like input gets a hint instead."""
+    draft: Draft = {}
+    inc = ctx.inc
+    if inc.kind == "location" and inc.latitude is not None:
+        draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
+    elif inc.kind == "photo" and inc.photo:
+        draft["photos"] = [f"{inc.channel}:{inc.photo}"]
+    text = strip_controls(inc.text or "").strip()
+    if text and not only_symbols(text):
+        checked = read_text(ctx, {}, ctx.t("your report"))
+        if isinstance(checked, Invalid):
+            return [checked.message]
+        draft["text"] = checked
+        draft["likely"] = nlp.analyze(checked).kind
+    return await start(ctx, FLOW, draft)

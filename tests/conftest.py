@@ -1,0 +1,43 @@
+"""Fixtures: a fresh database per test (SQLite file; PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+
+from bot.config import Settings, load_settings  # noqa: E402
+from bot.demo import load_demo  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from storage.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on a temporary SQLite file, with no chat platform configured."""
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'prasan.db'}")
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime on a fresh database loaded with the demo data (no channels)."""
+    rt = await Runtime.create(settings)
+    await load_demo(rt.store)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
+async def store(runtime: Runtime) -> Store:
+    """The runtime's store."""
+    return runtime.store
