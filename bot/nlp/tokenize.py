@@ -1,0 +1,128 @@
+"""Word segmentation with the domain dictionary, and keyword extraction.
+
+nlpo3 (newmm in Rust) is called directly with a merged dictionary:
+``word_tokenize(engine="nlpo3")`` ignores ``custom_dict``.  If nlpo3 cannot be
+imported, pythainlp's newmm with the same dictionary gives the same segmentation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from functools import cache
+
+from .dictionary import aliases, data_lines, dictionary_file, domain_words, is_known, merged_words
+from .normalize import normalize
+
+__all__ = ["engine_name", "keywords", "segment_normalized", "tokenize", "warm_up_tokenizer"]
+
+_Segmenter = Callable[[str], list[str]]
+_segment: _Segmenter | None = None
+_engine = ""
+_lock = threading.Lock()
+_LETTER = re.compile(r"[\u0e01-\u0e2ea-zA-Z]")
+
+
+def _load_nlpo3() -> _Segmenter:
+    import nlpo3
+
+    path = dictionary_file()
+    # The name carries the content hash: nlpo3 never replaces a name already loaded.
+    name = f"prasan-{path.stem}"
+    message, ok = nlpo3.load_dict(str(path), name)
+    if not ok and "exist" not in message.lower():
+        raise RuntimeError(f"nlpo3 could not load {path}: {message}")
+    rust_segment = nlpo3.segment
+
+    def segment(text: str) -> list[str]:
+        return rust_segment(text, name)
+
+    return segment
+
+
+def _load_newmm() -> _Segmenter:
+    from pythainlp.tokenize import word_tokenize
+    from pythainlp.util import Trie
+
+    trie = Trie(merged_words())
+
+    def segment(text: str) -> list[str]:
+        return word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=True)
+
+    return segment
+
+
+def _load() -> _Segmenter:
+    global _segment, _engine
+    with _lock:
+        if _segment is None:
+            wanted = os.environ.get("PRASAN_TOKENIZER", "nlpo3")
+            segmenter: _Segmenter | None = None
+            if wanted != "newmm":
+                try:
+                    segmenter, _engine = _load_nlpo3(), "nlpo3"
+                except ImportError:
+                    segmenter = None
+            if segmenter is None:
+                segmenter, _engine = _load_newmm(), "newmm"
+            _segment = segmenter
+        return _segment
+
+
+def warm_up_tokenizer() -> str:
+    """Load the dictionary and stopwords now rather than on the first message; return the engine."""
+    _load()
+    _stopwords()
+    return _engine
+
+
+def engine_name() -> str:
+    """Return the segmentation engine in use ("nlpo3" or "newmm"), loading it if needed."""
+    _load()
+    return _engine
+
+
+def segment_normalized(text: str) -> list[str]:
+    """Split already-normalised text into words, dropping whitespace tokens."""
+    if not text:
+        return []
+    segment = _segment or _load()
+    return [tok for tok in segment(text) if not tok.isspace()]
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalise ``text`` and split it into words with the domain dictionary."""
+    return segment_normalized(normalize(text))
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords()).union(data_lines("nlp_stopwords.txt"))
+
+
+@cache
+def _domain_set() -> frozenset[str]:
+    return frozenset(domain_words())
+
+
+def keywords(tokens: Sequence[str], limit: int = 10) -> list[str]:
+    """Return up to ``limit`` content words, most frequent first, ties in order of appearance."""
+    stop, alias, domain = _stopwords(), aliases(), _domain_set()
+    counts: dict[str, int] = {}
+    for tok in tokens:
+        word = alias.get(tok, tok)
+        if word in stop:
+            continue
+        if word not in domain:
+            if len(word) < 2 or not _LETTER.search(word):
+                continue
+            # Two-letter Thai pieces outside the dictionary are fragments of unknown words.
+            if len(word) == 2 and not word.isascii() and not is_known(word):
+                continue
+        counts[word] = counts.get(word, 0) + 1
+    # sorted() is stable, so equal counts keep their first-appearance order.
+    return sorted(counts, key=counts.__getitem__, reverse=True)[: max(limit, 0)]

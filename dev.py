@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""One-command developer tasks, needing only Python: `try` the bot, run the `test` suite.
+
+    python3 dev.py try       # set up, load demo data, chat as a demo coordinator
+    python3 dev.py test      # set up, run the whole test suite
+    python3 dev.py bench     # set up, run the benchmarks (not part of the tests)
+    python3 dev.py locales   # re-extract messages and update the catalogs
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    """Run a command in the project root; stop on failure."""
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def setup(extra: str = "") -> None:
+    """Create .venv and install the project (again only when pyproject.toml changed)."""
+    if not PY.exists():
+        print("» creating .venv", flush=True)
+        venv.create(VENV, with_pip=True)
+    spec = f".[{extra}]" if extra else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / ".installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"» installing {spec} into .venv (first time takes a minute)", flush=True)
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", spec)
+    stamp.write_text(digest)
+
+
+def env() -> dict[str, str]:
+    """The environment for our commands: offline pythainlp, so a missing corpus fails loudly."""
+    return {**os.environ, "PYTHAINLP_OFFLINE": "1"}
+
+
+def try_it(args: list[str]) -> None:
+    """Demo data, then a console chat as the demo coordinator."""
+    setup()
+    run(BIN / "prasan", "db", "upgrade", env=env())
+    run(BIN / "prasan", "demo", env=env())
+    who = args[0] if args else "somchai"
+    os.execve(str(BIN / "prasan"), [str(BIN / "prasan"), "console", "--as", who], env())
+
+
+def test(args: list[str]) -> None:
+    """The whole suite (PostgreSQL cases run when PRASAN_TEST_POSTGRES_URL is set)."""
+    setup("test")
+    run(PY, "-m", "pytest", "-q", *args, env=env())
+
+
+def bench(args: list[str]) -> None:
+    """Every benchmark script in benchmarks/, each printing its table."""
+    setup("test")
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    for script in scripts if not args else [ROOT / "benchmarks" / a for a in args]:
+        print(f"\n=== {script.name} ===", flush=True)
+        run(PY, script, env=env())
+
+
+def locales(args: list[str]) -> None:
+    """Extract messages from the code and merge them into every catalog."""
+    setup("test")
+    run(PY, "-m", "babel.messages.frontend", "extract", "-F", "locales/babel.cfg",
+        "-k", "t", "-k", "N_", "-k", "plural:1,2", "--no-location", "--sort-output",
+        "-o", "locales/prasan.pot", ".")  # fmt: skip
+    for lang in ("th", "en", "ms"):
+        po = ROOT / "locales" / lang / "LC_MESSAGES" / "prasan.po"
+        action = "update" if po.exists() else "init"
+        run(PY, "-m", "babel.messages.frontend", action, "-i", "locales/prasan.pot",
+            "-d", "locales", "-D", "prasan", "-l", lang,
+            *(["--no-fuzzy-matching", "--ignore-obsolete"] if action == "update" else []))  # fmt: skip
+
+
+TASKS = {"try": try_it, "test": test, "bench": bench, "locales": locales}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(__doc__)
+        sys.exit(2)
+    TASKS[sys.argv[1]](sys.argv[2:])

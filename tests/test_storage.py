@@ -1,0 +1,144 @@
+"""Storage contract: the same cases on SQLite always and on PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import load_settings
+from bot.demo import load_demo
+from storage.db import current_revision, make_engine
+from storage.store import Store
+
+PG_URL = os.environ.get("PRASAN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated, demo-loaded store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'contract.db'}"
+    else:
+        if not PG_URL:
+            pytest.skip("PostgreSQL cases need PRASAN_TEST_POSTGRES_URL (.ci/run sets it)")
+        url = load_settings(DATABASE_URL=PG_URL).DATABASE_URL
+        engine = make_engine(url)
+        async with engine.begin() as conn:  # a clean slate: these tests own the database
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    store = await Store.open(url)
+    await load_demo(store)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def test_migrations_reach_head_and_are_idempotent(db: Store) -> None:
+    from storage.db import upgrade
+
+    assert await current_revision(db.engine) is not None
+    await upgrade(db.engine)  # a second run changes nothing and does not fail
+    async with db.tx() as tx:
+        assert len(await tx.list_areas()) == 12
+
+
+async def test_demo_load_is_idempotent(db: Store) -> None:
+    await load_demo(db)
+    async with db.tx() as tx:
+        assert len(await tx.people_list()) == 4
+        assert len(await tx.list_areas()) == 12
+
+
+async def test_times_come_back_aware_utc(db: Store) -> None:
+    async with db.tx() as tx:
+        ident = await tx.ensure_identity("line", "U1")
+        later = datetime(2026, 11, 21, 10, 0, tzinfo=UTC) + timedelta(hours=1)
+        await tx.update_identity(ident.id, locked_until=later)
+        got = await tx.identity("line", "U1")
+    assert got is not None and got.locked_until == later
+    assert got.locked_until.tzinfo is not None
+
+
+async def test_inbox_dedupes_by_channel_and_event(db: Store) -> None:
+    async with db.tx() as tx:
+        first = await tx.inbox_add("line", "ev-1", "{}")
+        again = await tx.inbox_add("line", "ev-1", "{}")
+        other_channel = await tx.inbox_add("telegram", "ev-1", "{}")
+    assert first is not None and again is None and other_channel is not None
+    async with db.tx() as tx:
+        assert [i for i, _ in await tx.inbox_pending()] == [first, other_channel]
+        assert await tx.inbox_done(first) is True
+        assert await tx.inbox_done(first) is False  # a second worker loses the race
+        assert [i for i, _ in await tx.inbox_pending()] == [other_channel]
+
+
+async def test_outbox_dedupe_claim_retry_and_block(db: Store) -> None:
+    async with db.tx() as tx:
+        a = await tx.enqueue("telegram", "42", "[]", "digest:1:2026-11-21")
+        dup = await tx.enqueue("telegram", "42", "[]", "digest:1:2026-11-21")
+        b = await tx.enqueue("telegram", "43", "[]", "digest:2:2026-11-21")
+    assert a is not None and dup is None and b is not None
+    async with db.tx() as tx:
+        claimed = await tx.claim_outbox(("telegram",))
+        assert {r.id for r in claimed} == {a, b}
+        assert await tx.claim_outbox(("telegram",)) == []  # leased, not handed out twice
+        await tx.outbox_sent(a)
+        await tx.outbox_retry(b, 0, "throttled")
+    async with db.tx() as tx:
+        again = await tx.claim_outbox(("telegram",))
+        assert [r.id for r in again] == [b] and again[0].attempts == 2
+        await tx.ensure_identity("telegram", "43")
+        await tx.block_recipient("telegram", "43")
+        assert (await tx.identity("telegram", "43")).active is False  # type: ignore[union-attr]
+        assert await tx.outbox_counts() == {"sent": 1, "blocked": 1}
+
+
+async def test_rollback_leaves_nothing_half_written(db: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.tx() as tx:
+            person = await tx.create_person("ลองดู", "coordinator", [])
+            await tx.save_conversation(person, "progress", "text", {"text": "x"})
+            raise RuntimeError("crash mid-message")
+    async with db.tx() as tx:
+        assert [p.name for p in await tx.people_list()].count("ลองดู") == 0
+
+
+async def test_reports_scope_and_export(db: Store) -> None:
+    async with db.tx() as tx:
+        ptn01 = await tx.area_by_code("PTN01")
+        yla01 = await tx.area_by_code("YLA01")
+        assert ptn01 and yla01
+        pid = await tx.create_person("ทดสอบ", "coordinator", [["area", ptn01.id]])
+        for area in (ptn01, yla01):
+            await tx.insert_report(
+                kind="obstacle", person_id=pid, area_id=area.id, raw_text="งบประมาณล่าช้า",
+                norm_text="งบประมาณล่าช้า", tokens=["งบประมาณ", "ล่าช้า"], category="budget",
+                severity="high", status="open", channel="line",
+            )  # fmt: skip
+        pattani = await tx.find_province("Pattani")
+        in_pattani = await tx.area_ids_in("province", pattani)
+        rows = await tx.reports_in_areas(in_pattani, kind="obstacle", statuses=("open",))
+        assert [r.area_code for r in rows] == ["PTN01"]
+        exported = await tx.export_reports()
+        assert [r.area_code for r in exported] == ["PTN01", "YLA01"]
+        assert exported[0].province == "ปัตตานี" and exported[0].reporter == "ทดสอบ"
+        overseers = await tx.overseers_of(ptn01.id)
+        assert {p.role for p in overseers} == {"supervisor", "admin"}
+        assert [p.role for p in await tx.overseers_of(yla01.id)] == ["admin"]
+
+
+async def test_conversation_state_round_trips(db: Store) -> None:
+    draft = {"text": "จัดเวทีรับฟังปัญหา ๓๐ คน", "photos": ["line:1"], "area_id": 1}
+    async with db.tx() as tx:
+        pid = await tx.create_person("ทดสอบ", "coordinator", [])
+        await tx.save_conversation(pid, "progress", "participants", draft)
+    async with db.tx() as tx:
+        conv = await tx.conversation(pid)
+    assert conv is not None and conv.state == "participants" and conv.data == draft
