@@ -79,6 +79,7 @@ def locales(args: list[str]) -> None:
     setup("test")
     run(PY, "-m", "babel.messages.frontend", "extract", "-F", "locales/babel.cfg",
         "-k", "t", "-k", "N_", "-k", "plural:1,2", "--no-location", "--sort-output",
+        "--project", "Prasan", "--version", "0.1",
         "-o", "locales/prasan.pot", ".")  # fmt: skip
     for lang in ("th", "en", "ms"):
         po = ROOT / "locales" / lang / "LC_MESSAGES" / "prasan.po"

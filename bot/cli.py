@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # httpx logs full request URLs, and Telegram's carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigurationError as exc:

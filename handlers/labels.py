@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 
 CATEGORY_NAMES = {
     "budget": N_("Budget"),
@@ -22,3 +22,13 @@ STATUS_NAMES = {
     "resolved": N_("resolved"),
 }
 KIND_NAMES = {"progress": N_("progress"), "obstacle": N_("problem")}
+
+
+def category_name(t: Translator, code: str) -> str:
+    """A category code as the reader says it."""
+    return t(CATEGORY_NAMES.get(code, code))
+
+
+def severity_name(t: Translator, code: str) -> str:
+    """A severity code as the reader says it."""
+    return t(SEVERITY_NAMES.get(code, code))

@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 from bot.dates import format_date
-from bot.i18n import LANGUAGE_NAMES, translator
+from bot.i18n import LANGUAGE_NAMES, N_, translator
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx
 from handlers.labels import KIND_NAMES, STATUS_NAMES
 from storage.queries_reports import ReportRow
 
 COORDINATOR_ITEMS = (
-    ("m:progress", "📝 Report progress"),
-    ("m:obstacle", "⚠️ Report a problem"),
-    ("m:mine", "📋 My reports"),
-    ("m:help", "❓ Help"),
-    ("m:lang", "🌐 Language"),
+    ("m:progress", N_("📝 Report progress")),
+    ("m:obstacle", N_("⚠️ Report a problem")),
+    ("m:mine", N_("📋 My reports")),
+    ("m:help", N_("❓ Help")),
+    ("m:lang", N_("🌐 Language")),
 )
 SUPERVISOR_ITEMS = (
-    ("m:open", "⚠️ Open problems"),
-    ("m:latest", "📋 Latest reports"),
-    ("m:help", "❓ Help"),
-    ("m:lang", "🌐 Language"),
+    ("m:open", N_("⚠️ Open problems")),
+    ("m:latest", N_("📋 Latest reports")),
+    ("m:help", N_("❓ Help")),
+    ("m:lang", N_("🌐 Language")),
 )
-ADMIN_ITEMS = (
-    ("m:open", "⚠️ Open problems"),
-    ("m:latest", "📋 Latest reports"),
-    ("m:help", "❓ Help"),
-    ("m:lang", "🌐 Language"),
-)
+ADMIN_ITEMS = SUPERVISOR_ITEMS
 ITEMS_BY_ROLE = {
     "coordinator": COORDINATOR_ITEMS,
     "supervisor": SUPERVISOR_ITEMS,

@@ -11,7 +11,7 @@ from bot import nlp
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
-from handlers.labels import CATEGORY_NAMES, SEVERITY_NAMES
+from handlers.labels import SEVERITY_NAMES, category_name, severity_name
 from handlers.menu import main_menu
 from handlers.report_steps import (
     area_answer,
@@ -60,7 +60,7 @@ async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
 
 def _category_buttons(ctx: Ctx, draft: Draft) -> list[Button]:
     ranked = draft.get("ranked") or list(nlp.CATEGORIES)
-    return [Button(short(ctx.t(CATEGORY_NAMES[c])), f"cat:{c}") for c in ranked]
+    return [Button(short(category_name(ctx.t, c)), f"cat:{c}") for c in ranked]
 
 
 async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
@@ -68,7 +68,7 @@ async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
     if not draft.get("ranked"):
         code, _confidence, ranked = nlp.suggest_category(draft["text"])
         draft["suggested"], draft["ranked"] = code, list(ranked)
-    name = ctx.t(CATEGORY_NAMES[draft["suggested"]])
+    name = category_name(ctx.t, draft["suggested"])
     if draft["suggested"] == "other":
         text = ctx.t("🏷️ Which kind of problem is this? Choose a category.")
     else:
@@ -82,7 +82,7 @@ async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
 
 async def take_category(ctx: Ctx, draft: Draft) -> str | Invalid:
     """Takes the chosen category."""
-    full = [Button(ctx.t(CATEGORY_NAMES[c]), f"cat:{c}") for c in nlp.CATEGORIES]
+    full = [Button(category_name(ctx.t, c), f"cat:{c}") for c in nlp.CATEGORIES]
     choice = pick(ctx, [*_category_buttons(ctx, draft), *full])
     if choice is None:
         return Invalid(ctx.say(ctx.t("Please choose a category with the buttons.")))
@@ -115,8 +115,8 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
         t("⚠️ Problem report — please check:"),
         t("Area: {area}", area=await area_label(ctx, draft)),
         t("Problem: {text}", text=excerpt(draft["text"])),
-        t("Category: {category}", category=t(CATEGORY_NAMES[draft["category"]])),
-        t("Severity: {severity}", severity=t(SEVERITY_NAMES[draft["severity"]])),
+        t("Category: {category}", category=category_name(t, draft["category"])),
+        t("Severity: {severity}", severity=severity_name(t, draft["severity"])),
         attachments_line(ctx, draft),
     ]
     buttons = [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]

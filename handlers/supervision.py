@@ -6,7 +6,7 @@ from bot.i18n import translator
 from bot.messages import dump_messages
 from handlers.context import Ctx
 from handlers.flow import Draft
-from handlers.labels import CATEGORY_NAMES, SEVERITY_NAMES
+from handlers.labels import category_name, severity_name
 from handlers.report_steps import area_label, excerpt
 
 
@@ -25,8 +25,8 @@ async def notify_supervisors(ctx: Ctx, ticket: int, draft: Draft) -> list[str]:
         text = "\n".join(
             [
                 t("⚠️ New problem #{id} in {area}", id=ticket, area=place),
-                t("Category: {category}", category=t(CATEGORY_NAMES[draft["category"]])),
-                t("Severity: {severity}", severity=t(SEVERITY_NAMES[draft["severity"]])),
+                t("Category: {category}", category=category_name(t, draft["category"])),
+                t("Severity: {severity}", severity=severity_name(t, draft["severity"])),
                 t("Reported by: {name}", name=ctx.person.name),
                 excerpt(draft["text"], 800),
             ]
