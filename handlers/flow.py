@@ -91,6 +91,8 @@ async def advance(ctx: Ctx, flow: Flow, state: str, draft: Draft) -> list[Outgoi
             await ctx.tx.clear_conversation(ctx.person.id)
         return result.messages
     if isinstance(result, Invalid):
+        # The step may still have kept something (a photo sent before the text).
+        await ctx.tx.save_conversation(ctx.person.id, flow.name, state, draft)
         asked = await step.ask(ctx, draft)
         return [result.message, *(asked if isinstance(asked, list) else [])]
     return await enter(ctx, flow, result, draft)

@@ -60,7 +60,12 @@ async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
 
 def _category_buttons(ctx: Ctx, draft: Draft) -> list[Button]:
     ranked = draft.get("ranked") or list(nlp.CATEGORIES)
-    return [Button(short(category_name(ctx.t, c)), f"cat:{c}") for c in ranked]
+    suggested = draft.get("suggested")
+    return [
+        Button(short(("✅ " if c == suggested != "other" else "") + category_name(ctx.t, c)),
+               f"cat:{c}")
+        for c in ranked
+    ]  # fmt: skip
 
 
 async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
