@@ -10,10 +10,10 @@ import pytest
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
-from bot.config import Settings, load_settings  # noqa: E402
-from bot.demo import load_demo  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from storage.store import Store  # noqa: E402
+from bot.config import Settings, load_settings
+from bot.demo import load_demo
+from bot.runtime import Runtime
+from storage.store import Store
 
 
 @pytest.fixture

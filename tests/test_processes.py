@@ -1,0 +1,52 @@
+"""The Procfile's processes start, say so in one line, and stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "run"])
+def test_process_starts_and_stops_on_sigterm(command: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
+    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+               PORT=str(port))  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "bot", command], env=env, cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()  # type: ignore[union-attr]
+            lines.append(line)
+            if "prasan " in line and "started" in line:
+                break
+        assert any(f"prasan {'web+worker' if command == 'run' else command} started" in x
+                   for x in lines), lines  # fmt: skip
+        if command != "worker":
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                assert r.status == 200
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[1]
+        assert proc.returncode == 0
+        assert "stopped cleanly" in rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
