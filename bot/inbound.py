@@ -18,11 +18,12 @@ from bot.i18n import translator
 from bot.messages import Incoming, Outgoing, dump_messages
 from handlers import router
 from handlers.context import Ctx
+from storage.queries_messaging import OutboxRow
 from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
-Queued = Callable[[list[int]], Awaitable[None]]
+Queued = Callable[[list[OutboxRow]], Awaitable[None]]
 
 
 class Inbound:
@@ -44,27 +45,39 @@ class Inbound:
             return await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json())
 
     async def receive(self, inc: Incoming) -> list[int]:
-        """Accept and process at once (polling and console); returns queued outbox ids."""
+        """Record, process and reply in one transaction (polling, console); returns outbox ids."""
         inc = _with_event_id(inc)
-        inbox_id = await self.accept(inc)
-        if inbox_id is None:
-            log.info("duplicate event skipped channel=%s event=%s", inc.channel, inc.event_id)
-            return []
-        return await self.process(inc, inbox_id)
+        try:
+            async with self.store.tx() as tx:
+                inbox_id = await tx.inbox_add(
+                    inc.channel, inc.event_id or "", inc.to_json(), processed=True
+                )
+                if inbox_id is None:
+                    log.info("duplicate event skipped channel=%s event=%s", inc.channel,
+                             inc.event_id)  # fmt: skip
+                    return []
+                rows = await self._handle(tx, inc)
+        except Exception:
+            log.exception("failed to handle event channel=%s event=%s", inc.channel, inc.event_id)
+            rows = await self._apologise(inc, None)
+        return await self._hand_over(rows)
 
     async def process(self, inc: Incoming, inbox_id: int | None = None) -> list[int]:
-        """Run the flow for one accepted event and queue its replies."""
+        """Run the flow for an event `accept` stored earlier (webhooks, recovery)."""
         try:
             async with self.store.tx() as tx:
                 if inbox_id is not None and not await tx.inbox_done(inbox_id):
                     return []  # another worker processed it
-                ids = await self._handle(tx, inc)
+                rows = await self._handle(tx, inc)
         except Exception:
             log.exception("failed to handle event channel=%s event=%s", inc.channel, inc.event_id)
-            ids = await self._apologise(inc, inbox_id)
-        if ids and self.on_queued is not None:
-            await self.on_queued(ids)
-        return ids
+            rows = await self._apologise(inc, inbox_id)
+        return await self._hand_over(rows)
+
+    async def _hand_over(self, rows: list[OutboxRow]) -> list[int]:
+        if rows and self.on_queued is not None:
+            await self.on_queued(rows)
+        return [r.id for r in rows]
 
     async def recover(self) -> int:
         """Process events that were accepted but never processed (after a crash)."""
@@ -78,11 +91,10 @@ class Inbound:
                 await self.process(Incoming.from_json(payload), inbox_id)
                 count += 1
 
-    async def _handle(self, tx: Tx, inc: Incoming) -> list[int]:
-        identity = await tx.ensure_identity(inc.channel, inc.user_id)
+    async def _handle(self, tx: Tx, inc: Incoming) -> list[OutboxRow]:
+        identity, person = await tx.identity_and_person(inc.channel, inc.user_id)
         if not identity.active and inc.kind != "unfollow":
             await tx.update_identity(identity.id, active=True)  # they wrote again: unblocked
-        person = await tx.person(identity.person_id) if identity.person_id else None
         if person is not None and not person.active:
             person = None
         hint = inc.language_hint if inc.language_hint in LANGUAGES else None
@@ -91,22 +103,24 @@ class Inbound:
         replies = await router.handle(ctx)
         return await self._queue(tx, inc, replies)
 
-    async def _queue(self, tx: Tx, inc: Incoming, replies: list[Outgoing]) -> list[int]:
+    async def _queue(self, tx: Tx, inc: Incoming, replies: list[Outgoing]) -> list[OutboxRow]:
         if not replies:
             return []
-        key = f"reply:{inc.channel}:{inc.event_id}"
-        got = await tx.enqueue(
-            inc.channel, inc.user_id, dump_messages(replies), key, reply_token=inc.reply_token
-        )
-        return [got] if got is not None else []
+        row = await tx.enqueue_row(
+            inc.channel, inc.user_id, dump_messages(replies), f"reply:{inc.channel}:{inc.event_id}",
+            reply_token=inc.reply_token, leased=self.on_queued is not None,
+        )  # fmt: skip
+        return [row] if row is not None else []
 
-    async def _apologise(self, inc: Incoming, inbox_id: int | None) -> list[int]:
-        # Mark the event done so a message that always fails cannot wedge recovery.
+    async def _apologise(self, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
+        # Record the event as done so a message that always fails cannot wedge recovery.
         t = translator(self.default_language)
         sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again."))
         async with self.store.tx() as tx:
             if inbox_id is not None:
                 await tx.inbox_done(inbox_id)
+            elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
+                return []
             return await self._queue(tx, inc, [sorry])
 
 

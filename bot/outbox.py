@@ -46,6 +46,8 @@ class Sender:
         # The console sender only delivers to the person at the keyboard.
         self.recipient = recipient
         self._wake = asyncio.Event()
+        self._acks: list[int] = []
+        self._ack_task: asyncio.Task[None] | None = None
 
     async def deliver(self, ids: list[int] | None = None, limit: int = 50) -> int:
         """Send due rows (or just these ids); returns how many were handled."""
@@ -59,10 +61,33 @@ class Sender:
             await self._send(row)
         return len(rows)
 
-    async def deliver_now(self, ids: list[int]) -> None:
-        """Send freshly queued replies at once (the inbound path calls this)."""
-        await self.deliver(ids)
-        self._wake.set()
+    async def deliver_now(self, rows: list[OutboxRow]) -> None:
+        """Send replies the inbound path queued already leased to us, without claiming them."""
+        for row in rows:
+            if row.channel in self.channels:
+                await self._send(row)
+            else:  # a channel this process does not run: let its own sender pick it up
+                async with self.store.tx() as tx:
+                    await tx.outbox_retry(row.id, 0, "queued for another process")
+
+    async def flush(self) -> None:
+        """Wait until every delivered row is recorded as sent."""
+        while self._ack_task is not None and not self._ack_task.done():
+            await self._ack_task
+
+    def _ack(self, outbox_id: int) -> None:
+        # Acknowledgements are batched: one transaction marks a burst of sends. A crash
+        # before it leaves rows leased, and they are retried (LINE dedupes by retry key).
+        self._acks.append(outbox_id)
+        if self._ack_task is None or self._ack_task.done():
+            self._ack_task = asyncio.get_running_loop().create_task(self._flush_acks())
+
+    async def _flush_acks(self) -> None:
+        await asyncio.sleep(0.005)
+        while self._acks:
+            ids, self._acks = self._acks, []
+            async with self.store.tx() as tx:
+                await tx.outbox_sent_many(ids)
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Drain the outbox until `stop` is set."""
@@ -114,8 +139,7 @@ class Sender:
                 return
             await self._retry(row, backoff(row.attempts), str(exc))
             return
-        async with self.store.tx() as tx:
-            await tx.outbox_sent(row.id)
+        self._ack(row.id)
 
     async def _retry(self, row: OutboxRow, delay: float, error: str) -> None:
         log.warning("send retry in %.0fs channel=%s outbox=%s", delay, row.channel, row.id)

@@ -61,6 +61,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Stop channels and close storage."""
+        await self.sender.flush()
         for service in reversed(self.services):
             stop = getattr(service, "stop", None)
             if stop is not None:
@@ -68,6 +69,7 @@ class Runtime:
                     await stop()
                 except Exception:
                     log.exception("error while stopping %s", getattr(service, "name", service))
+        await self.sender.flush()  # stopping a channel may have finished a last send
         await self.store.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,8 @@ class Ctx:
     tz: ZoneInfo
     identity: Identity
     person: Person | None = None
+    # Lookups several steps of one message need (the person's areas), made once.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def lang(self) -> str:

@@ -46,7 +46,7 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     ctx.person = await ctx.tx.person(person_id)
     assert ctx.person is not None
     ctx.t = translator(lang)
-    areas = await ctx.tx.list_areas(await ctx.tx.area_ids_of(person_id))
+    areas = await ctx.tx.areas_of_person(person_id)
     where = ", ".join(a.name for a in areas[:5]) if areas else ctx.t("the whole programme")
     welcome = ctx.t(
         "🎉 Welcome, {name}! You are registered as {role} for {where}.",

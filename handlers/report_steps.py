@@ -6,6 +6,7 @@ from bot import nlp
 from bot.messages import Button, Outgoing
 from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
 from handlers.flow import Draft, Invalid, then
+from storage.queries_geo import Area
 
 LABEL_MAX = 20  # LINE's quick-reply limit; Telegram is roomier but short labels read better
 
@@ -15,10 +16,12 @@ def short(label: str) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 
 
-async def my_areas(ctx: Ctx) -> list:  # type: ignore[type-arg]
-    """The areas this person reports on."""
+async def my_areas(ctx: Ctx) -> list[Area]:
+    """The areas this person reports on (looked up once per message)."""
     assert ctx.person is not None
-    return await ctx.tx.list_areas(await ctx.tx.area_ids_of(ctx.person.id))
+    if "areas" not in ctx.cache:
+        ctx.cache["areas"] = await ctx.tx.areas_of_person(ctx.person.id)
+    return ctx.cache["areas"]
 
 
 def area_ask(next_state: str):  # type: ignore[no-untyped-def]
@@ -131,7 +134,11 @@ def analysis(draft: Draft) -> nlp.Analysis:
 
 async def area_label(ctx: Ctx, draft: Draft) -> str:
     """'Area (district, province)' for summaries."""
-    area = await ctx.tx.area_by_id(int(draft["area_id"])) if draft.get("area_id") else None
+    if not draft.get("area_id"):
+        return "-"
+    area_id = int(draft["area_id"])
+    area = next((a for a in await my_areas(ctx) if a.id == area_id), None)
+    area = area or await ctx.tx.area_by_id(area_id)
     if area is None:
         return "-"
     return f"{area.name} ({area.district}, {area.province})"

@@ -8,6 +8,7 @@ from bot.messages import Outgoing
 from handlers import menu, obstacle, progress, registration, triage
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
+from handlers.report_steps import my_areas
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (progress.FLOW, obstacle.FLOW, triage.FLOW)}
 
@@ -28,7 +29,7 @@ COMMANDS = {
 async def _report(ctx: Ctx, flow: Flow) -> list[Outgoing]:
     if ctx.person is None or ctx.person.role != "coordinator":
         return [await menu.main_menu(ctx, ctx.t("Reports are sent by coordinators."))]
-    if not await ctx.tx.area_ids_of(ctx.person.id):
+    if not await my_areas(ctx):
         return [
             await menu.main_menu(
                 ctx, ctx.t("You have no area assigned yet. Please ask the programme office.")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from storage.prepared import statements
 from storage.schema import conversations, identities, inbox, outbox
 
 if TYPE_CHECKING:
@@ -48,38 +49,39 @@ class MessagingQueries:
 
     async def conversation(self: Tx, person_id: int) -> Conversation | None:
         """The person's flow in progress, if any."""
-        row = (
-            await self.conn.execute(
-                select(conversations).where(conversations.c.person_id == person_id)
-            )
-        ).first()
+        stmt = statements(self.dialect).conversation_get
+        row = (await self.conn.execute(stmt, {"person_id": person_id})).first()
         if row is None:
             return None
-        m = row._mapping
-        return Conversation(m["flow"], m["state"], dict(m["data"]), m["updated_at"])
+        return Conversation(row.flow, row.state, dict(row.data), row.updated_at)
 
     async def save_conversation(
         self: Tx, person_id: int, flow: str, state: str, data: dict[str, Any]
     ) -> None:
         """Replace the person's conversation state."""
-        await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
         await self.conn.execute(
-            conversations.insert().values(
-                person_id=person_id, flow=flow, state=state, data=data, updated_at=self.now()
-            )
-        )
+            statements(self.dialect).conversation_put,
+            {"person_id": person_id, "flow": flow, "state": state, "data": data,
+             "updated_at": self.now()},
+        )  # fmt: skip
 
     async def clear_conversation(self: Tx, person_id: int) -> None:
         """Forget the flow in progress."""
         await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
 
-    async def inbox_add(self: Tx, channel: str, event_id: str, payload: str) -> int | None:
-        """Record an inbound event; None when it was already recorded (a redelivery)."""
+    async def inbox_add(
+        self: Tx, channel: str, event_id: str, payload: str, processed: bool = False
+    ) -> int | None:
+        """Record an inbound event; None when it was already recorded (a redelivery).
+
+        `processed=True` when the caller handles the event in this same transaction.
+        """
+        now = self.now()
         res = await self.conn.execute(
-            self.insert_ignore(inbox)
-            .values(channel=channel, event_id=event_id, payload=payload, received_at=self.now())
-            .returning(inbox.c.id)
-        )
+            statements(self.dialect).inbox_add,
+            {"channel": channel, "event_id": event_id, "payload": payload, "received_at": now,
+             "processed_at": now if processed else None},
+        )  # fmt: skip
         got = res.scalar_one_or_none()
         return None if got is None else int(got)
 
@@ -110,27 +112,43 @@ class MessagingQueries:
         dedupe_key: str,
         reply_token: str | None = None,
         not_before: datetime | None = None,
+        leased: bool = False,
     ) -> int | None:
-        """Queue messages for a recipient; None if this dedupe key was queued before."""
+        """Queue messages for a recipient; None if this dedupe key was queued before.
+
+        `leased=True` queues the row already claimed by the caller, who sends it right
+        after commit; if the caller dies first, the lease runs out and a sender retries.
+        """
+        row = await self.enqueue_row(channel, recipient, payload, dedupe_key, reply_token,
+                                     not_before, leased)  # fmt: skip
+        return None if row is None else row.id
+
+    async def enqueue_row(
+        self: Tx,
+        channel: str,
+        recipient: str,
+        payload: str,
+        dedupe_key: str,
+        reply_token: str | None = None,
+        not_before: datetime | None = None,
+        leased: bool = False,
+    ) -> OutboxRow | None:
+        """Like `enqueue`, returning the whole row (for sending at once when leased)."""
         now = self.now()
+        retry_key = str(uuid.uuid4())
         res = await self.conn.execute(
-            self.insert_ignore(outbox)
-            .values(
-                channel=channel,
-                recipient=recipient,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                retry_key=str(uuid.uuid4()),
-                reply_token=reply_token,
-                status="pending",
-                attempts=0,
-                next_attempt_at=not_before or now,
-                created_at=now,
-            )
-            .returning(outbox.c.id)
-        )
+            statements(self.dialect).outbox_add,
+            {"channel": channel, "recipient": recipient, "payload": payload,
+             "dedupe_key": dedupe_key, "retry_key": retry_key, "reply_token": reply_token,
+             "status": "sending" if leased else "pending", "attempts": 1 if leased else 0,
+             "next_attempt_at": now + SEND_LEASE if leased else (not_before or now),
+             "created_at": now},
+        )  # fmt: skip
         got = res.scalar_one_or_none()
-        return None if got is None else int(got)
+        if got is None:
+            return None
+        return OutboxRow(int(got), channel, recipient, payload, dedupe_key, retry_key,
+                         reply_token, 1 if leased else 0, now)  # fmt: skip
 
     async def claim_outbox(
         self: Tx,
@@ -186,6 +204,14 @@ class MessagingQueries:
         await self.conn.execute(
             update(outbox)
             .where(outbox.c.id == outbox_id)
+            .values(status="sent", sent_at=self.now(), reply_token=None, last_error=None)
+        )
+
+    async def outbox_sent_many(self: Tx, outbox_ids: list[int]) -> None:
+        """Many rows accepted at once (the sender batches its acknowledgements)."""
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(outbox_ids))
             .values(status="sent", sent_at=self.now(), reply_token=None, last_error=None)
         )
 

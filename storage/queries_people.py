@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from storage.prepared import statements
+from storage.queries_geo import Area
 from storage.schema import audit_log, identities, invites, people, person_scopes, settings_kv
 
 if TYPE_CHECKING:
@@ -67,31 +69,46 @@ class PeopleQueries:
 
     async def identity(self: Tx, channel: str, external_id: str) -> Identity | None:
         """The identity for a channel account, if seen before."""
+        stmt = statements(self.dialect).identity_person
         row = (
-            await self.conn.execute(
-                select(identities).where(
-                    identities.c.channel == channel, identities.c.external_id == external_id
-                )
-            )
+            await self.conn.execute(stmt, {"channel": channel, "external_id": external_id})
         ).first()
-        if row is None:
-            return None
-        return _identity(row._mapping)
+        return None if row is None else _identity(row._mapping)
 
     async def ensure_identity(self: Tx, channel: str, external_id: str) -> Identity:
         """The identity for a channel account, created on first contact."""
+        found = await self.identity(channel, external_id)
+        if found is not None:
+            return found
         await self.conn.execute(
             self.insert_ignore(identities).values(
-                channel=channel,
-                external_id=external_id,
-                active=True,
-                failed_codes=0,
+                channel=channel, external_id=external_id, active=True, failed_codes=0,
                 created_at=self.now(),
             )
-        )
+        )  # fmt: skip
         found = await self.identity(channel, external_id)
         assert found is not None
         return found
+
+    async def identity_and_person(
+        self: Tx, channel: str, external_id: str
+    ) -> tuple[Identity, Person | None]:
+        """Who is writing: the identity (created on first contact) and its person, in one query."""
+        stmt = statements(self.dialect).identity_person
+        params = {"channel": channel, "external_id": external_id}
+        row = (await self.conn.execute(stmt, params)).first()
+        if row is None:
+            await self.ensure_identity(channel, external_id)
+            row = (await self.conn.execute(stmt, params)).one()
+        ident = _identity(row._mapping)
+        if row.person_id is None:
+            return ident, None
+        return ident, Person(row.person_id, row.name, row.role, row.language, row.person_active)
+
+    async def areas_of_person(self: Tx, person_id: int) -> list[Area]:
+        """The active areas a person's scope covers, by code (one query)."""
+        stmt = statements(self.dialect).areas_of_person
+        return [Area(**r._mapping) for r in await self.conn.execute(stmt, {"person_id": person_id})]
 
     async def update_identity(self: Tx, identity_id: int, **values: Any) -> None:
         """Change an identity's person link, activity or lockout counters."""

@@ -2,20 +2,29 @@
 
 Flows receive a `Tx`, so all writes for one inbound message commit together
 (conversation state, report, outbox rows, inbox mark) or not at all.
+
+On SQLite, statements run synchronously on the event loop over one connection:
+a query takes tens of microseconds there, while the aiosqlite thread hop costs
+~250 µs per statement through SQLAlchemy's adapter (measured, see
+benchmarks/RESULTS.md). An asyncio lock keeps transactions from interleaving, so
+no coroutine ever blocks the loop waiting for SQLite's write lock held by another.
+PostgreSQL uses the asyncpg engine as usual.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Engine, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_geo import GeoQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
@@ -27,10 +36,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class LoopConnection:
+    """The async connection interface over a synchronous SQLite connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.sync_connection = conn
+        self.dialect = conn.dialect
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        """Run a statement now (no thread hop)."""
+        if parameters is None:
+            return self.sync_connection.execute(statement)
+        return self.sync_connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        """Run a statement and return the first column of the first row."""
+        return self.sync_connection.scalar(statement, parameters)
+
+
 class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries):
     """One open transaction with every query Prasan makes."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
 
@@ -46,10 +73,13 @@ class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries):
 
 
 class Store:
-    """Owns the engine; hands out transactions."""
+    """Owns the engines; hands out transactions."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None) -> None:
+        # `engine` serves migrations (and every query on PostgreSQL).
         self.engine = engine
+        self.sync_engine = sync_engine
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -57,16 +87,26 @@ class Store:
         engine = make_engine(url)
         if migrate:
             await upgrade(engine)
+        if engine.dialect.name == "sqlite":
+            await engine.dispose()  # migrations only; queries use the loop connection
+            return cls(engine, make_sqlite_engine(url))
         return cls(engine)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         """A transaction: committed on normal exit, rolled back on error."""
-        async with self.engine.begin() as conn:
-            yield Tx(conn)
+        if self.sync_engine is None:
+            async with self.engine.begin() as conn:
+                yield Tx(conn)
+            return
+        async with self._lock:
+            with self.sync_engine.begin() as sync_conn:
+                yield Tx(LoopConnection(sync_conn))
 
     async def close(self) -> None:
         """Dispose of pooled connections."""
+        if self.sync_engine is not None:
+            self.sync_engine.dispose()
         await self.engine.dispose()
 
     @property
