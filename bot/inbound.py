@@ -7,6 +7,7 @@ in the inbox, where `recover` finds it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -23,6 +24,8 @@ from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
+MAX_BATCH = 100  # messages per transaction when many arrive at once
+
 Queued = Callable[[list[OutboxRow]], Awaitable[None]]
 
 
@@ -37,6 +40,8 @@ class Inbound:
         self.tz = tz
         self.default_language = default_language
         self.on_queued = on_queued
+        self._pending: list[tuple[Incoming, asyncio.Future[list[OutboxRow]]]] = []
+        self._batcher: asyncio.Task[None] | None = None
 
     async def accept(self, inc: Incoming) -> int | None:
         """Write the event to the inbox; None when it was seen before (a redelivery)."""
@@ -45,22 +50,52 @@ class Inbound:
             return await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json())
 
     async def receive(self, inc: Incoming) -> list[int]:
-        """Record, process and reply in one transaction (polling, console); returns outbox ids."""
-        inc = _with_event_id(inc)
-        try:
-            async with self.store.tx() as tx:
-                inbox_id = await tx.inbox_add(
-                    inc.channel, inc.event_id or "", inc.to_json(), processed=True
-                )
-                if inbox_id is None:
-                    log.info("duplicate event skipped channel=%s event=%s", inc.channel,
-                             inc.event_id)  # fmt: skip
-                    return []
-                rows = await self._handle(tx, inc)
-        except Exception:
-            log.exception("failed to handle event channel=%s event=%s", inc.channel, inc.event_id)
-            rows = await self._apologise(inc, None)
-        return await self._hand_over(rows)
+        """Record, process and reply (polling, console); returns the queued outbox ids.
+
+        Messages arriving together are handled in one transaction, each inside its own
+        savepoint, so a burst costs one commit (one fsync) instead of one per message.
+        """
+        future: asyncio.Future[list[OutboxRow]] = asyncio.get_running_loop().create_future()
+        self._pending.append((_with_event_id(inc), future))
+        if self._batcher is None or self._batcher.done():
+            self._batcher = asyncio.get_running_loop().create_task(self._run_batches())
+        return await self._hand_over(await future)
+
+    async def _run_batches(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                results = await self._handle_batch([inc for inc, _ in batch])
+            except Exception as exc:  # the commit itself failed: nothing of the batch is kept
+                log.exception("batch of %d messages failed to commit", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), rows in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(rows)
+
+    async def _handle_batch(self, batch: list[Incoming]) -> list[list[OutboxRow]]:
+        results: list[list[OutboxRow]] = []
+        async with self.store.tx() as tx:
+            for inc in batch:
+                try:
+                    async with tx.savepoint():
+                        inbox_id = await tx.inbox_add(
+                            inc.channel, inc.event_id or "", inc.to_json(), processed=True
+                        )
+                        if inbox_id is None:
+                            log.info("duplicate event skipped channel=%s event=%s", inc.channel,
+                                     inc.event_id)  # fmt: skip
+                            results.append([])
+                            continue
+                        results.append(await self._handle(tx, inc))
+                except Exception:
+                    log.exception("failed to handle event channel=%s event=%s", inc.channel,
+                                  inc.event_id)  # fmt: skip
+                    results.append(await self._apologise_in(tx, inc, None))
+        return results
 
     async def process(self, inc: Incoming, inbox_id: int | None = None) -> list[int]:
         """Run the flow for an event `accept` stored earlier (webhooks, recovery)."""
@@ -113,15 +148,18 @@ class Inbound:
         return [row] if row is not None else []
 
     async def _apologise(self, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
+        async with self.store.tx() as tx:
+            return await self._apologise_in(tx, inc, inbox_id)
+
+    async def _apologise_in(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
         # Record the event as done so a message that always fails cannot wedge recovery.
         t = translator(self.default_language)
         sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again."))
-        async with self.store.tx() as tx:
-            if inbox_id is not None:
-                await tx.inbox_done(inbox_id)
-            elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
-                return []
-            return await self._queue(tx, inc, [sorry])
+        if inbox_id is not None:
+            await tx.inbox_done(inbox_id)
+        elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
+            return []
+        return await self._queue(tx, inc, [sorry])
 
 
 def _with_event_id(inc: Incoming) -> Incoming:

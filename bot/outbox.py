@@ -27,6 +27,7 @@ from storage.store import Store, utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+ACK_DELAY = 0.05  # seconds of sends acknowledged per transaction
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE accepts a reply token for about a minute
 
 
@@ -83,7 +84,7 @@ class Sender:
             self._ack_task = asyncio.get_running_loop().create_task(self._flush_acks())
 
     async def _flush_acks(self) -> None:
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(ACK_DELAY)
         while self._acks:
             ids, self._acks = self._acks, []
             async with self.store.tx() as tx:

@@ -14,6 +14,7 @@ from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
 from handlers.labels import SEVERITY_NAMES, category_name, severity_name
 from handlers.menu import main_menu
 from handlers.report_steps import (
+    analysis,
     area_answer,
     area_ask,
     area_label,
@@ -71,7 +72,8 @@ def _category_buttons(ctx: Ctx, draft: Draft) -> list[Button]:
 async def ask_category(ctx: Ctx, draft: Draft) -> list[Outgoing]:
     """Suggests a category (the suggestion first, then the others)."""
     if not draft.get("ranked"):
-        code, _confidence, ranked = nlp.suggest_category(draft["text"])
+        a = analysis(draft["text"])
+        code, ranked = a.category, a.ranked_categories
         draft["suggested"], draft["ranked"] = code, list(ranked)
     name = category_name(ctx.t, draft["suggested"])
     if draft["suggested"] == "other":
@@ -139,7 +141,7 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
             ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
         )
     assert ctx.person is not None
-    a = nlp.analyze(draft["text"])
+    a = analysis(draft["text"])
     ticket = await ctx.tx.insert_report(
         kind="obstacle",
         person_id=ctx.person.id,

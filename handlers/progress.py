@@ -14,6 +14,7 @@ from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
 from handlers.menu import main_menu
 from handlers.report_steps import (
+    analysis,
     area_answer,
     area_ask,
     area_label,
@@ -60,7 +61,7 @@ async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
     if isinstance(text, Invalid):
         return text
     draft["text"] = text
-    draft["guess"] = nlp.participants(text)
+    draft["guess"] = analysis(text).participants
     draft.pop("participants", None)
     return then(draft, S.PARTICIPANTS)
 
@@ -162,7 +163,7 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
             ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
         )
     assert ctx.person is not None
-    a = nlp.analyze(draft["text"])
+    a = analysis(draft["text"])
     report_id = await ctx.tx.insert_report(
         kind="progress",
         person_id=ctx.person.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot import nlp
 from bot.messages import Button, Outgoing
 from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
@@ -127,9 +129,10 @@ def attach_answer(next_state: str):  # type: ignore[no-untyped-def]
     return answer
 
 
-def analysis(draft: Draft) -> nlp.Analysis:
-    """NLP of the draft's text (computed when the text arrives; cached on the draft)."""
-    return nlp.analyze(draft["text"])
+@lru_cache(maxsize=4096)
+def analysis(text: str) -> nlp.Analysis:
+    """NLP of a report text; several steps of a flow ask about the same text."""
+    return nlp.analyze(text)
 
 
 async def area_label(ctx: Ctx, draft: Draft) -> str:

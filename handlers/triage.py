@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from bot import nlp
 from bot.messages import Button, Outgoing
 from handlers import obstacle, progress
 from handlers.context import Ctx, cancel_button, only_symbols, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
-from handlers.report_steps import read_text
+from handlers.report_steps import analysis, read_text
 
 KIND = "kind"
 
@@ -37,7 +36,7 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
         return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
     kept = {k: v for k, v in draft.items() if k in ("text", "photos", "latitude", "longitude")}
     if kept.get("text"):
-        kept["guess"] = nlp.participants(kept["text"])
+        kept["guess"] = analysis(kept["text"]).participants
     flow = progress.FLOW if choice == "progress" else obstacle.FLOW
     return Done(await start(ctx, flow, kept), switched=True)
 
@@ -59,5 +58,5 @@ async def begin(ctx: Ctx) -> list[Outgoing]:
         if isinstance(checked, Invalid):
             return [checked.message]
         draft["text"] = checked
-        draft["likely"] = nlp.analyze(checked).kind
+        draft["likely"] = analysis(checked).kind
     return await start(ctx, FLOW, draft)

@@ -61,6 +61,16 @@ class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries):
         self.conn = conn
         self.dialect = conn.dialect.name
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: an error inside rolls back only what was done inside."""
+        if isinstance(self.conn, LoopConnection):
+            with self.conn.sync_connection.begin_nested():
+                yield
+        else:
+            async with self.conn.begin_nested():
+                yield
+
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT that silently skips rows violating a unique constraint."""
         if self.dialect == "postgresql":
