@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -40,12 +40,17 @@ class Incoming:
 
     def to_json(self) -> str:
         """Serialise for the durable inbox."""
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # Not dataclasses.asdict: it deep-copies every field and this runs for every message.
+        raw = {name: getattr(self, name) for name in _INCOMING_FIELDS}
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> Incoming:
         """Rebuild from the inbox."""
         return cls(**json.loads(raw))
+
+
+_INCOMING_FIELDS = tuple(f.name for f in fields(Incoming))
 
 
 @dataclass(frozen=True)
