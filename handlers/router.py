@@ -109,6 +109,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         if command not in ALLOWED.get(ctx.person.role, set()):
             return [await menu.main_menu(ctx, ctx.t("That option is not available to you."))]
         return await MENU_ACTIONS[command](ctx)
+    if inc.data is not None:  # a button from an earlier message whose question is over
+        return [await menu.main_menu(ctx, ctx.t("That button is no longer active. "
+                                                "Please choose below 👇"))]  # fmt: skip
     if ctx.person.role == "coordinator" and inc.kind in ("text", "photo", "location"):
         return await triage.begin(ctx)
     if inc.kind not in ("text",):

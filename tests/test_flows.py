@@ -290,3 +290,16 @@ async def test_a_crash_mid_message_stores_nothing_and_apologises(
     async with runtime.store.tx() as tx:  # the draft is still there to send again
         conv = (await tx.conn.execute(select(conversations))).first()
     assert conv is not None and conv._mapping["state"] == "confirm"
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_button_from_a_finished_report_is_refused(runtime: Runtime, channel: str) -> None:
+    chat = await registered(runtime, channel, areas=("PTN01",))
+    await chat.press("รายงานความก้าวหน้า")
+    await chat.send("ประชุมประจำเดือนกับผู้นำศาสนา 14 คน")
+    await chat.press("ใช่")
+    await chat.press("ข้าม")
+    await chat.press("ส่ง")
+    await chat.send(data="send")  # the old summary's button, pressed again
+    assert "ปุ่มนี้ใช้ไม่ได้แล้ว" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
+    assert len(await stored_reports(runtime)) == 1
