@@ -11,7 +11,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
@@ -24,7 +25,10 @@ from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 100  # messages per transaction when many arrive at once
+REPLY_TOKEN_SECONDS = 50
+# Messages per transaction when many arrive at once: more saves fsyncs, but every
+# message in a batch waits for the whole batch, so this bounds the added latency.
+MAX_BATCH = 16
 
 Queued = Callable[[list[OutboxRow]], Awaitable[None]]
 
@@ -40,89 +44,114 @@ class Inbound:
         self.tz = tz
         self.default_language = default_language
         self.on_queued = on_queued
-        self._pending: list[tuple[Incoming, asyncio.Future[list[OutboxRow]]]] = []
+        self._pending: list[tuple[Incoming, int | None, asyncio.Future[list[OutboxRow]]]] = []
         self._batcher: asyncio.Task[None] | None = None
 
     async def accept(self, inc: Incoming) -> int | None:
         """Write the event to the inbox; None when it was seen before (a redelivery)."""
-        inc = _with_event_id(inc)
+        return (await self.accept_many([inc]))[0]
+
+    async def accept_many(self, incs: list[Incoming]) -> list[int | None]:
+        """Write several events (one webhook request) to the inbox in one transaction."""
         async with self.store.tx() as tx:
-            return await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json())
+            ids = []
+            for inc in incs:
+                inc = _with_event_id(inc)
+                ids.append(await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json()))
+            return ids
 
     async def receive(self, inc: Incoming) -> list[int]:
-        """Record, process and reply (polling, console); returns the queued outbox ids.
+        """Record, process and reply (polling, console); returns the queued outbox ids."""
+        return await self._submit(_with_event_id(inc), None)
 
-        Messages arriving together are handled in one transaction, each inside its own
-        savepoint, so a burst costs one commit (one fsync) instead of one per message.
-        """
+    async def process(self, inc: Incoming, inbox_id: int | None = None) -> list[int]:
+        """Run the flow for an event `accept` stored earlier (webhooks, recovery)."""
+        return await self._submit(_with_event_id(inc), inbox_id)
+
+    async def _submit(self, inc: Incoming, inbox_id: int | None) -> list[int]:
+        # Messages arriving together are handled in one transaction, each inside its own
+        # savepoint, so a burst costs one commit (one fsync) instead of one per message.
         future: asyncio.Future[list[OutboxRow]] = asyncio.get_running_loop().create_future()
-        self._pending.append((_with_event_id(inc), future))
+        self._pending.append((inc, inbox_id, future))
         if self._batcher is None or self._batcher.done():
             self._batcher = asyncio.get_running_loop().create_task(self._run_batches())
-        return await self._hand_over(await future)
+        rows = await future
+        if rows and self.on_queued is not None:
+            await self.on_queued(rows)
+        return [r.id for r in rows]
 
     async def _run_batches(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
-                results = await self._handle_batch([inc for inc, _ in batch])
-            except Exception as exc:  # the commit itself failed: nothing of the batch is kept
+                results = await self._handle_batch([(inc, iid) for inc, iid, _ in batch])
+            except Exception as exc:
+                if len(batch) == 1:  # the lone message failed: apologise in a fresh transaction
+                    inc, inbox_id, future = batch[0]
+                    log.exception("failed to handle event channel=%s event=%s", inc.channel,
+                                  inc.event_id)  # fmt: skip
+                    try:
+                        async with self.store.tx() as tx:
+                            future.set_result(await self._apologise_in(tx, inc, inbox_id))
+                    except Exception as again:
+                        future.set_exception(again)
+                    continue
+                # The commit itself failed: nothing of the batch is kept.
                 log.exception("batch of %d messages failed to commit", len(batch))
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), rows in zip(batch, results, strict=True):
+            for (_, _, future), rows in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(rows)
 
-    async def _handle_batch(self, batch: list[Incoming]) -> list[list[OutboxRow]]:
+    async def _handle_batch(
+        self, batch: list[tuple[Incoming, int | None]]
+    ) -> list[list[OutboxRow]]:
         results: list[list[OutboxRow]] = []
         async with self.store.tx() as tx:
-            for inc in batch:
+            for inc, inbox_id in batch:
                 try:
-                    async with tx.savepoint():
-                        inbox_id = await tx.inbox_add(
-                            inc.channel, inc.event_id or "", inc.to_json(), processed=True
-                        )
-                        if inbox_id is None:
-                            log.info("duplicate event skipped channel=%s event=%s", inc.channel,
-                                     inc.event_id)  # fmt: skip
+                    # A lone message needs no savepoint: on error the whole transaction goes.
+                    async with tx.savepoint() if len(batch) > 1 else _nothing():
+                        if not await self._claim(tx, inc, inbox_id):
                             results.append([])
                             continue
                         results.append(await self._handle(tx, inc))
                 except Exception:
+                    if len(batch) == 1:
+                        raise
                     log.exception("failed to handle event channel=%s event=%s", inc.channel,
                                   inc.event_id)  # fmt: skip
-                    results.append(await self._apologise_in(tx, inc, None))
+                    results.append(await self._apologise_in(tx, inc, inbox_id))
         return results
 
-    async def process(self, inc: Incoming, inbox_id: int | None = None) -> list[int]:
-        """Run the flow for an event `accept` stored earlier (webhooks, recovery)."""
-        try:
-            async with self.store.tx() as tx:
-                if inbox_id is not None and not await tx.inbox_done(inbox_id):
-                    return []  # another worker processed it
-                rows = await self._handle(tx, inc)
-        except Exception:
-            log.exception("failed to handle event channel=%s event=%s", inc.channel, inc.event_id)
-            rows = await self._apologise(inc, inbox_id)
-        return await self._hand_over(rows)
+    async def _claim(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> bool:
+        """Mark the event processed in this transaction; False if it already was."""
+        if inbox_id is not None:
+            return await tx.inbox_done(inbox_id)  # False: another worker processed it
+        if await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
+            log.info("duplicate event skipped channel=%s event=%s", inc.channel, inc.event_id)
+            return False
+        return True
 
-    async def _hand_over(self, rows: list[OutboxRow]) -> list[int]:
-        if rows and self.on_queued is not None:
-            await self.on_queued(rows)
-        return [r.id for r in rows]
+    async def recover(self, older_than: float = 0.0) -> int:
+        """Process accepted events that were never processed (after a crash).
 
-    async def recover(self) -> int:
-        """Process events that were accepted but never processed (after a crash)."""
+        The periodic job passes `older_than` so it leaves alone events a webhook task
+        accepted a moment ago and is about to process itself.
+        """
         count = 0
+        seen: set[int] = set()
         while True:
             async with self.store.tx() as tx:
-                pending = await tx.inbox_pending(limit=100)
+                pending = await tx.inbox_pending(limit=100, older_than=older_than)
+            pending = [(i, p) for i, p in pending if i not in seen]
             if not pending:
                 return count
             for inbox_id, payload in pending:
+                seen.add(inbox_id)
                 await self.process(Incoming.from_json(payload), inbox_id)
                 count += 1
 
@@ -141,15 +170,13 @@ class Inbound:
     async def _queue(self, tx: Tx, inc: Incoming, replies: list[Outgoing]) -> list[OutboxRow]:
         if not replies:
             return []
+        # A reply token is only good for about a minute: a recovered event gets a push.
+        fresh = inc.received_at is None or time.time() - inc.received_at < REPLY_TOKEN_SECONDS
         row = await tx.enqueue_row(
             inc.channel, inc.user_id, dump_messages(replies), f"reply:{inc.channel}:{inc.event_id}",
-            reply_token=inc.reply_token, leased=self.on_queued is not None,
+            reply_token=inc.reply_token if fresh else None, leased=self.on_queued is not None,
         )  # fmt: skip
         return [row] if row is not None else []
-
-    async def _apologise(self, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
-        async with self.store.tx() as tx:
-            return await self._apologise_in(tx, inc, inbox_id)
 
     async def _apologise_in(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
         # Record the event as done so a message that always fails cannot wedge recovery.
@@ -160,6 +187,11 @@ class Inbound:
         elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
             return []
         return await self._queue(tx, inc, [sorry])
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
 
 
 def _with_event_id(inc: Incoming) -> Incoming:

@@ -75,11 +75,12 @@ class Runtime:
 
 def _channel_factory(name: str) -> Callable[[Runtime, bool], Awaitable[Channel]]:
     # Imported lazily: a console-only install never loads the platform SDKs.
+    factory: Callable[[Runtime, bool], Awaitable[Channel]]
     if name == "telegram":
-        from bot.channels.telegram import start_channel
+        from bot.channels.telegram import start_channel as factory
     else:
-        from bot.channels.line import start_channel
-    return start_channel
+        from bot.channels.line import start_channel as factory
+    return factory
 
 
 def stop_event_on_signals() -> asyncio.Event:

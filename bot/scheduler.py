@@ -20,7 +20,7 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         runtime.inbound.recover, "interval", seconds=60, id="inbox-recovery",
-        replace_existing=True,
+        kwargs={"older_than": 30.0}, replace_existing=True,
     )  # fmt: skip
     scheduler.start()
     return scheduler

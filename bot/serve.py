@@ -32,10 +32,12 @@ async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
+    from bot import nlp
     from bot.web import serve
 
     stop = stop_event_on_signals()
     runtime = await Runtime.create(settings)
+    nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
     tasks: list[asyncio.Task[None]] = []
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,6 @@ from storage.store import Tx
 
 MAX_TEXT = 3000  # a report longer than this is almost always a paste accident
 CANCEL = "cancel"
-_LABEL_JUNK = re.compile(r"[\W_]+", re.UNICODE)
 
 
 @dataclass
@@ -44,8 +42,21 @@ class Ctx:
 
 
 def label_key(label: str) -> str:
-    """What makes a typed answer match a button: no emoji, punctuation, case or spacing."""
-    return _LABEL_JUNK.sub("", unicodedata.normalize("NFC", label)).casefold()
+    """What makes a typed answer match a button: no emoji, punctuation, case or spacing.
+
+    Letters, digits and combining marks stay: Thai vowels and tone marks are marks
+    (`\\W` would drop them, and ส่ง "send" would then match สูง "high").
+    """
+    kept: list[str] = []
+    keep_marks = False  # a mark belongs to the character before it (an emoji's selector goes)
+    for c in unicodedata.normalize("NFC", label):
+        kind = unicodedata.category(c)[0]
+        if kind in "LN" or (kind == "M" and keep_marks):
+            kept.append(c)
+            keep_marks = True
+        else:
+            keep_marks = False
+    return "".join(kept).casefold()
 
 
 def pick(ctx: Ctx, options: list[Button] | tuple[Button, ...]) -> str | None:

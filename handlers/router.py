@@ -73,8 +73,8 @@ def _command(ctx: Ctx) -> str | None:
 async def handle(ctx: Ctx) -> list[Outgoing]:
     """Route one inbound message to registration, a flow step, a menu action or triage."""
     inc = ctx.inc
-    if inc.kind == "unfollow":
-        await ctx.tx.update_identity(ctx.identity.id, active=False)
+    if inc.kind == "unfollow":  # LINE would accept and silently drop anything still queued
+        await ctx.tx.block_recipient(inc.channel, inc.user_id)
         return []
     if inc.kind == "group":
         return [ctx.say(ctx.t("🙏 I only work in one-to-one chats. Please message me directly."))]

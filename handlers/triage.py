@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Button, Outgoing
 from handlers import obstacle, progress
-from handlers.context import Ctx, cancel_button, only_symbols, pick, strip_controls
+from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
 from handlers.report_steps import analysis, read_text
 
@@ -33,12 +33,37 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
     """Starts the chosen flow with what we already have."""
     choice = pick(ctx, _buttons(ctx, draft))
     if choice is None:
+        added = _more_text(ctx, draft)
+        if added:  # they kept typing: add it to the kept text rather than lose it
+            return Invalid(ctx.say(ctx.t("📝 Added to your text.")))
         return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
     kept = {k: v for k, v in draft.items() if k in ("text", "photos", "latitude", "longitude")}
     if kept.get("text"):
         kept["guess"] = analysis(kept["text"]).participants
     flow = progress.FLOW if choice == "progress" else obstacle.FLOW
     return Done(await start(ctx, flow, kept), switched=True)
+
+
+def _more_text(ctx: Ctx, draft: Draft) -> bool:
+    """Keep a further message (text, photo, location) sent while we wait for the choice."""
+    inc = ctx.inc
+    if inc.data is not None:
+        return False
+    if inc.kind == "photo" and inc.photo:
+        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+    elif inc.kind == "location" and inc.latitude is not None:
+        draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
+    if inc.kind not in ("text", "photo") or not (inc.text or "").strip():
+        return inc.kind in ("photo", "location")
+    checked = read_text(ctx, {}, ctx.t("your report"))
+    if isinstance(checked, Invalid):
+        return False
+    joined = f"{draft['text']}\n{checked}" if draft.get("text") else checked
+    if len(joined) > MAX_TEXT:
+        return False
+    draft["text"] = joined
+    draft["likely"] = analysis(joined).kind
+    return True
 
 
 FLOW = Flow(name="triage", first=KIND, steps={KIND: Step(ask_kind, take_kind)})

@@ -94,11 +94,14 @@ class MessagingQueries:
         )
         return res.rowcount == 1
 
-    async def inbox_pending(self: Tx, limit: int = 100) -> list[tuple[int, str]]:
-        """Unprocessed inbound events, oldest first: (id, payload)."""
+    async def inbox_pending(
+        self: Tx, limit: int = 100, older_than: float = 0.0
+    ) -> list[tuple[int, str]]:
+        """Unprocessed inbound events received more than `older_than` s ago: (id, payload)."""
+        cutoff = self.now() - timedelta(seconds=older_than)
         rows = await self.conn.execute(
             select(inbox.c.id, inbox.c.payload)
-            .where(inbox.c.processed_at.is_(None))
+            .where(inbox.c.processed_at.is_(None), inbox.c.received_at <= cutoff)
             .order_by(inbox.c.id)
             .limit(limit)
         )

@@ -90,6 +90,7 @@ class Store:
         self.engine = engine
         self.sync_engine = sync_engine
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -109,9 +110,17 @@ class Store:
             async with self.engine.begin() as conn:
                 yield Tx(conn)
             return
+        me = asyncio.current_task()
+        if self._owner is not None and self._owner is me:
+            # Waiting for our own lock would hang forever: fail loudly instead.
+            raise RuntimeError("store.tx() opened inside another transaction of the same task")
         async with self._lock:
-            with self.sync_engine.begin() as sync_conn:
-                yield Tx(LoopConnection(sync_conn))
+            self._owner = me
+            try:
+                with self.sync_engine.begin() as sync_conn:
+                    yield Tx(LoopConnection(sync_conn))
+            finally:
+                self._owner = None
 
     async def close(self) -> None:
         """Dispose of pooled connections."""

@@ -303,3 +303,27 @@ async def test_a_button_from_a_finished_report_is_refused(runtime: Runtime, chan
     await chat.send(data="send")  # the old summary's button, pressed again
     assert "ปุ่มนี้ใช้ไม่ได้แล้ว" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
     assert len(await stored_reports(runtime)) == 1
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_more_text_while_triage_waits_is_added(runtime: Runtime, channel: str) -> None:
+    chat = await registered(runtime, channel, areas=("PTN01",))
+    await chat.send("วันนี้จัดเวทีถอดบทเรียนที่มัสยิด")
+    await chat.send("มีผู้เข้าร่วม ๓๕ คน")  # a second message instead of a press
+    assert "เพิ่มต่อท้ายข้อความเดิม" in chat.text and "ความก้าวหน้า" in chat.labels[0]
+    await chat.press("ความก้าวหน้า")
+    assert "ประมาณ 35 คน" in chat.text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_typed_thai_answers_match_their_own_button(runtime: Runtime, channel: str) -> None:
+    chat = await registered(runtime, channel, areas=("PTN01",))
+    await chat.press("แจ้งปัญหา")
+    await chat.send("ไฟฟ้าดับทั้งหมู่บ้าน ใช้เครื่องเสียงจัดเวทีไม่ได้")
+    await chat.send("โครงสร้างพื้นฐาน")
+    await chat.send("สูง")  # typed severity; must not be mistaken for ส่ง (send)
+    assert "ความรุนแรง: 🔴 สูง" in chat.text and await stored_reports(runtime) == []
+    await chat.send("สูง")  # at the summary, "high" is not "send"
+    assert "กรุณากด" in chat.text and await stored_reports(runtime) == []
+    await chat.send("ส่ง")
+    assert [r["severity"] for r in await stored_reports(runtime)] == ["high"]

@@ -142,3 +142,12 @@ async def test_conversation_state_round_trips(db: Store) -> None:
     async with db.tx() as tx:
         conv = await tx.conversation(pid)
     assert conv is not None and conv.state == "participants" and conv.data == draft
+
+
+async def test_nested_transaction_in_one_task_fails_loudly(db: Store) -> None:
+    if db.sync_engine is None:
+        pytest.skip("the loop connection (and its lock) is SQLite's")
+    async with db.tx():
+        with pytest.raises(RuntimeError, match="inside another transaction"):
+            async with db.tx():
+                pass

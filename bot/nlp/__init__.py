@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from .analysis import Analysis, analyze, analyze_stream, warm_up
 from .classify import CATEGORIES, KINDS, suggest_category
-from .normalize import normalize
-from .participants import participants
-from .tokenize import engine_name, keywords, tokenize
+from .counts import participants
+from .normalization import normalize
+from .tokenizer import engine_name, keywords, tokenize
 
 __all__ = [
     "CATEGORIES",

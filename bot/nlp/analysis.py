@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from .classify import guess_kind, rank_categories, warm_up_classifier
-from .lexicon import TextView
-from .normalize import normalize
-from .participants import participants_normalized
-from .tokenize import keywords, segment_normalized, warm_up_tokenizer
+from .counts import participants_normalized
+from .normalization import normalize
+from .tokenizer import keywords, segment_normalized, warm_up_tokenizer
+from .view import TextView
 
 __all__ = ["Analysis", "analyze", "analyze_stream", "warm_up"]
 
@@ -46,9 +46,9 @@ def analyze(text: str) -> Analysis:
     """Normalise and tokenise ``text`` once and derive everything else from that."""
     normalized = normalize(text)
     tokens = tuple(segment_normalized(normalized))
-    view = TextView(tokens)
+    view = TextView(tokens, normalized)
     count = participants_normalized(normalized)
-    kind, kind_confidence = guess_kind(view, count)
+    kind, kind_confidence = guess_kind(view, count, normalized)
     category, confidence, ranked = rank_categories(view)
     return Analysis(
         normalized=normalized,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from .lexicon import Matcher, TextView, load_matcher
-from .normalize import normalize
-from .tokenize import segment_normalized
+from .lexicon import Hit, Matcher, load_matcher
+from .normalization import normalize
+from .tokenizer import segment_normalized
+from .view import TextView
 
 __all__ = ["CATEGORIES", "KINDS", "guess_kind", "rank_categories", "suggest_category"]
 
@@ -30,6 +31,18 @@ _OTHER_PRIOR = 0.5
 _UNCERTAINTY = 1.0
 # A participant count is evidence of an activity that took place.
 _PARTICIPANTS_PROGRESS = 1.0
+# Negators that turn a progress cue into an obstacle, before or after it in its clause.
+_NEG_BEFORE = frozenset({"ไม่", "งด", "ยกเลิก", "เลื่อน"})
+_NEG_AFTER = frozenset({"ไม่"})
+# ...and those that turn an obstacle cue into good news, right before it ("ไม่|มีปัญหา").
+_NONE_BEFORE = frozenset({"ไม่", "ไม่มี", "ไร้", "ปราศจาก"})
+_NEG_AFTER_WINDOW = 30
+# Coordinators end a message with a face; it says which kind of day it was.
+_EMOJI = {
+    **dict.fromkeys("😥😓😭😟😢😞😔😩😫😰😱😣😖☹🙁😤😡", "obstacle"),
+    **dict.fromkeys("👍✅😊🙂😀😃😄😁🎉👏💪✌🥰😍", "progress"),
+}
+_EMOJI_WEIGHT = 1.0
 
 
 @cache
@@ -62,14 +75,37 @@ def rank_categories(view: TextView) -> tuple[str, float, tuple[str, ...]]:
     return best, round(confidence, 3), ranked
 
 
-def guess_kind(view: TextView, participants: int | None = None) -> tuple[str, float]:
+def _negated(
+    view: TextView, hit: Hit, before: frozenset[str], after: frozenset[str], window: int
+) -> bool:
+    # Negation scopes over its clause (Thai separates clauses with spaces).  Negators are
+    # matched as whole tokens, so the ไม่ inside ความไม่สงบ negates nothing.
+    start, end = view.clause(hit.start)
+    head = view.tokens_within(max(start, hit.start - window), hit.start)
+    tail = view.tokens_within(hit.end, min(end, hit.end + _NEG_AFTER_WINDOW))
+    return not before.isdisjoint(head) or not after.isdisjoint(tail)
+
+
+def guess_kind(
+    view: TextView, participants: int | None = None, text: str = ""
+) -> tuple[str, float]:
     """Return "progress" or "obstacle" and a confidence in 0.5..1 for a view."""
-    scores = _kind_matcher().scores(view)
-    obstacle = scores.get("obstacle", 0.0)
-    progress = scores.get("progress", 0.0)
+    score = {"progress": 0.0, "obstacle": 0.0}
+    for hit in _kind_matcher().hits(view):
+        label = hit.label
+        if label == "progress" and _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, 12):
+            label = "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
+        elif label == "obstacle" and _negated(view, hit, _NONE_BEFORE, frozenset(), 6):
+            label = "progress"  # "ไม่มีปัญหา"
+        if label in score:
+            score[label] += hit.weight * hit.factor
     if participants is not None:
-        progress += _PARTICIPANTS_PROGRESS
-    kind = "obstacle" if obstacle > progress else "progress"
+        score["progress"] += _PARTICIPANTS_PROGRESS
+    for char in set(text).intersection(_EMOJI):
+        score[_EMOJI[char]] += _EMOJI_WEIGHT
+    obstacle, progress = score["obstacle"], score["progress"]
+    # A tie goes to "obstacle": a problem read as progress is the costlier mistake.
+    kind = "obstacle" if obstacle > 0 and obstacle >= progress else "progress"
     confidence = 0.5 + 0.5 * abs(obstacle - progress) / (obstacle + progress + _UNCERTAINTY)
     return kind, round(confidence, 3)
 

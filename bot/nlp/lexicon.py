@@ -14,51 +14,51 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .dictionary import data_lines, is_known
+from .view import TextView, fold
 
-__all__ = ["Matcher", "TextView", "fold", "load_matcher"]
+__all__ = ["Hit", "Matcher", "load_matcher"]
 
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e47"),  # tone marks, ์, ็
-        **{c: "ส" for c in "ศษ"},
-        **{c: "ท" for c in "ฐฑฒธ"},
-        "ณ": "น",
-        "ญ": "ย",
-        "ฎ": "ด",
-        "ฏ": "ต",
-        "ภ": "พ",
-        "ฆ": "ค",
-        "ฌ": "ช",
-        "ฬ": "ล",
-    }
-)
 _EXACT_FACTOR, _FOLDED_FACTOR, _FUZZY_FACTOR = 1.0, 0.85, 0.7
 _MIN_FOLDED = 5  # shorter folded terms collide with real words (ค่ายา ~ ค้ายา)
 _MAX_NGRAM = 3
+_NOMINALISERS = frozenset({"ความ", "การ"})
 
 
-def fold(text: str) -> str:
-    """Return a spelling-tolerant key: lower case, no tone marks, homophones merged."""
-    return text.lower().translate(_FOLD)
-
-
-def _aligned(n: int, start_ok: bool, end_ok: bool) -> bool:
-    # Long terms may straddle a token boundary (ราคายาง|พารา); short ones must not.
-    return (start_ok and end_ok) or (n >= 6 and (start_ok or end_ok)) or n >= 9
-
-
-def _find(text: str, term: str, bounds: frozenset[int]) -> int:
+def _find(text: str, term: str, view: TextView, folded: bool) -> int:
+    bounds, edges = (view.fbounds, view.fedges) if folded else (view.bounds, view.edges)
     n = len(term)
     i = text.find(term)
     while i >= 0:
-        if _aligned(n, i in bounds, i + n in bounds):
+        j = i + n
+        start_ok, end_ok = i in edges, j in edges
+        if start_ok and end_ok:
+            return i
+        k = bisect_right(bounds, i) - 1
+        if j > bounds[k + 1]:
+            # Across tokens: a long term may be split differently (ราคา|ยางพารา ~ ราคายาง);
+            # a short one must be whole tokens, so that "ยิง" does not fire inside "ยิ่ง".
+            if (n >= 6 and (start_ok or end_ok)) or n >= 9:
+                return i
+        elif not view.known[k]:
+            if n >= 6:  # inside a run the dictionary did not know, e.g. a misspelling
+                return i
+        elif _in_compound(text, i, j, bounds[k], bounds[k + 1], start_ok and not folded):
             return i
         i = text.find(term, i + 1)
     return -1
+
+
+def _in_compound(text: str, i: int, j: int, start: int, end: int, head: bool) -> bool:
+    # The head of a compound word: ถนน|ลูกรัง, เงิน|เดือน.  Thai compounds are head-first,
+    # so a term at the end is usually another word (ผู้|ประสานงาน is a person), except
+    # after the nominalisers ความ/การ (ความ|ขัดแย้ง).  The head check needs unfolded text.
+    if head and i == start:
+        return is_known(text[j:end])
+    return j == end and text[start:i] in _NOMINALISERS
 
 
 def _within_one(a: str, b: str) -> bool:
@@ -75,37 +75,6 @@ def _within_one(a: str, b: str) -> bool:
     if a[i + 1 :] == b[i + 1 :]:
         return True
     return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-
-
-class TextView:
-    """A message prepared once for matching: compact and folded text with token offsets."""
-
-    __slots__ = ("bounds", "compact", "fbounds", "folded", "ftokens", "unknown")
-
-    def __init__(self, tokens: Sequence[str]) -> None:
-        lowered = [t.lower() for t in tokens]
-        self.ftokens = [t.translate(_FOLD) for t in lowered]
-        self.compact = "".join(lowered)
-        self.folded = "".join(self.ftokens)
-        self.bounds = _offsets(lowered)
-        self.fbounds = _offsets(self.ftokens)
-        self.unknown = [not t.isascii() and not is_known(t) for t in tokens]
-
-    def to_compact(self, folded_pos: int) -> int:
-        """Map an offset in the folded text to the nearby offset in the compact text."""
-        k = bisect_right(self.fbounds, folded_pos) - 1
-        k = min(max(k, 0), len(self.bounds) - 1)
-        start = self.bounds[k]
-        end = self.bounds[k + 1] if k + 1 < len(self.bounds) else start
-        return min(start + folded_pos - self.fbounds[k], end)
-
-
-def _offsets(tokens: Sequence[str]) -> list[int]:
-    out, pos = [0], 0
-    for tok in tokens:
-        pos += len(tok)
-        out.append(pos)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,22 +113,22 @@ class Matcher:
     def hits(self, view: TextView) -> list[Hit]:
         """Return the matched terms; a term hidden inside a longer one of its label is dropped."""
         found: dict[str, Hit] = {}
-        bounds, fbounds = frozenset(view.bounds), frozenset(view.fbounds)
+        compact, folded = view.compact, view.folded
         for term in self._terms:
+            # Exact implies folded (folding maps characters one by one), so one cheap
+            # containment test rules out most terms.
+            long_term = len(term.folded) >= _MIN_FOLDED
+            if term.folded not in folded if long_term else term.text not in compact:
+                continue
             hit = None
-            if len(term.folded) >= _MIN_FOLDED:
-                i = _find(view.folded, term.folded, fbounds)
+            j = _find(compact, term.text, view, folded=False)
+            if j >= 0:
+                hit = Hit(j, j + len(term.text), term.label, term.text, term.weight, _EXACT_FACTOR)
+            elif long_term:
+                i = _find(folded, term.folded, view, folded=True)
                 if i >= 0:
-                    j = _find(view.compact, term.text, bounds)
-                    if j >= 0:
-                        hit = Hit(j, j + len(term.text), term.label, term.text, term.weight, 1.0)
-                    else:
-                        s, e = view.to_compact(i), view.to_compact(i + len(term.folded))
-                        hit = Hit(s, e, term.label, term.text, term.weight, _FOLDED_FACTOR)
-            else:
-                j = _find(view.compact, term.text, bounds)
-                if j >= 0:
-                    hit = Hit(j, j + len(term.text), term.label, term.text, term.weight, 1.0)
+                    s, e = view.to_compact(i), view.to_compact(i + len(term.folded))
+                    hit = Hit(s, e, term.label, term.text, term.weight, _FOLDED_FACTOR)
             if hit is not None:
                 found[term.text + "\0" + term.label] = hit
         for hit in self._fuzzy(view):
@@ -170,8 +139,12 @@ class Matcher:
         toks, n = view.ftokens, len(view.ftokens)
         for i in range(n):
             for j in range(i + 1, min(i + _MAX_NGRAM, n) + 1):
-                if not any(view.unknown[i:j]):
+                # One token: only an unknown one; a dictionary word is its own word
+                # (สะพาย is not a misspelt สะพาน).  Several: one must look like a fragment.
+                if (j - i == 1 and view.known[i]) or not any(view.suspect[i:j]):
                     continue
+                if not all(view.thai[i:j]):
+                    break  # a longer run would contain the same Latin or digit token
                 cand = "".join(toks[i:j])
                 if len(cand) < _MIN_FOLDED or len(cand) > self._max_len:
                     continue
@@ -180,8 +153,14 @@ class Matcher:
                     for term in self._index.get(key, ()):
                         if id(term) not in seen and _within_one(cand, term.folded):
                             seen.add(id(term))
-                            yield Hit(view.bounds[i], view.bounds[j], term.label, term.text,
-                                      term.weight, _FUZZY_FACTOR)
+                            yield Hit(
+                                view.bounds[i],
+                                view.bounds[j],
+                                term.label,
+                                term.text,
+                                term.weight,
+                                _FUZZY_FACTOR,
+                            )
 
     def scores(self, view: TextView) -> dict[str, float]:
         """Return the summed weight of the matched terms per label."""
@@ -198,7 +177,9 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     for hit in hits:
         if not any(
-            k.label == hit.label and k.start <= hit.start and hit.end <= k.end
+            k.label == hit.label
+            and k.start <= hit.start
+            and hit.end <= k.end
             and (k.end - k.start) > (hit.end - hit.start)
             for k in kept
         ):

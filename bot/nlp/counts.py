@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import normalize
+from .normalization import normalize
 
 __all__ = ["participants", "participants_normalized"]
 
@@ -14,7 +14,9 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
 # of รายงาน/รายได้/รายชื่อ, and "คน" of คนร้าย (attackers), so those are excluded.
 _PEOPLE = re.compile(
     rf"(?<![\d.,/:])({_NUMBER})(?:\s*[-–~]\s*(?:{_NUMBER}))?\s*(?:\+|กว่า|เศษ)?\s*"
-    r"(?:คน(?!ร้าย)|ราย(?!งาน|ได้|ชื่อ|ละเอียด|การ|จ่าย)|ท่าน)"
+    r"(?:คน(?!ร้าย)|ราย(?!งาน|ได้|ชื่อ|ละเอียด|การ|จ่าย)|ท่าน"
+    # The bot also speaks English, and many coordinators write Patani Malay ("orang").
+    r"|(?i:people|persons?|participants?|pax|orang)\b)"
 )
 _HOUSEHOLDS = re.compile(
     rf"(?<![\d.,/:])({_NUMBER})\s*(?:\+|กว่า|เศษ)?\s*(?:ครัวเรือน|หลังคาเรือน|ครอบครัว)"
@@ -24,10 +26,12 @@ _LABELLED = re.compile(
     rf"(?:ผู้เข้าร่วม|ผู้ร่วม|จำนวนคน|เข้าร่วม)[^\d\n]{{0,20}}?({_NUMBER})"
     r"(?!\s*(?:บาท|ปี|วัน|ครั้ง|ชั่วโมง|ชม|นาที|โมง|น\.|%|กม|กิโล|เดือน|[/.:]\d|[ก-ฮ]\.))"
 )
-# Counts of casualties, suspects or patients are not participants.
+# Counts of casualties, suspects or patients are not participants...
 _NOT_PARTICIPANTS = re.compile(
     r"(?:บาดเจ็บ|เสียชีวิต|ตาย(?!าย)|ผู้ต้องหา|ผู้ต้องสงสัย|จับกุม|จับ|ผู้ป่วย|ป่วย|ผู้เสพ|ผู้ค้า"
-    r"|ติดยา|คนร้าย|ถูกยิง|ขาด|ไม่มา|ไม่เข้าร่วม|ลาออก)[^\d\n]{0,12}$"
+    r"|ติดยา|คนร้าย|ถูกยิง|ขาด|ไม่มา|ไม่เข้าร่วม|ลาออก"
+    # nor are the people invited, targeted or expected, only those who came
+    r"|เชิญ|เป้าหมาย|ตั้งเป้า|คาดว่า|ลงชื่อไว้)[^\d\n]{0,12}$"
 )
 _TOTAL = re.compile(r"(?:รวม|ทั้งหมด|ทั้งสิ้น|ทั้งหมดรวม)\s*(?:จำนวน|ได้)?\s*$")
 

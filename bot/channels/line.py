@@ -1,0 +1,264 @@
+"""The LINE channel: a signed webhook in, the Messaging API out (line-bot-sdk 3, async).
+
+Receive: POST /webhooks/line → verify X-Line-Signature → persist each event in the
+inbox → answer 200 → process in the background. Send: reply token first, push
+(with X-Line-Retry-Key) when the token is stale or refused. Parsing lives in
+`line_parse`, rendering in `line_render`, error mapping in `line_errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    Message,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.webhook import WebhookParser
+
+from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed, ReplyTokenInvalid
+from bot.channels.line_errors import ContentTooLarge, part_key, translate
+from bot.channels.line_parse import CHANNEL, parse_event
+from bot.channels.line_render import calls, render
+from bot.messages import Incoming, Outgoing
+
+if TYPE_CHECKING:
+    from bot.inbound import Inbound
+    from bot.runtime import Runtime
+
+__all__ = ["WEBHOOK_PATH", "ContentTooLarge", "LineChannel", "start_channel"]
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/line"
+REQUEST_TIMEOUT = 20.0  # seconds; the SDK's default is five minutes
+# https://developers.line.biz/en/reference/messaging-api/#send-multicast-message
+MULTICAST_MAX = 500
+
+# A wrong signature, or a body that is not LINE's JSON (UnicodeDecodeError is a ValueError).
+BAD_REQUEST = (InvalidSignatureError, ValueError, LookupError, TypeError, AttributeError)
+
+Call = Callable[..., Awaitable[Any]]
+
+
+class LineChannel:
+    """Renders `Outgoing` as LINE messages and receives LINE's webhook."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        inbound: Inbound,
+        *,
+        secret: str,
+        token: str,
+        api_url: str,
+        data_url: str,
+        receive: bool = True,
+    ) -> None:
+        """Build the SDK clients; call inside the running loop (they open aiohttp sessions)."""
+        self.inbound = inbound
+        self.receive = receive
+        self.parser = WebhookParser(secret)
+        self._token = token
+        # One client per host (messaging, data), so a fake or a proxy can stand in for both.
+        self._api_client = AsyncApiClient(_config(api_url, token))
+        self._data_client = AsyncApiClient(_config(data_url, token))
+        self.api = AsyncMessagingApi(self._api_client)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._stopping = False
+
+    # ---- receive ---------------------------------------------------------------------
+
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the webhook on the shared web server (only in a receiving process)."""
+        if self.receive:
+            app.router.add_post(WEBHOOK_PATH, self.webhook)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """Verify, persist, answer 200, then process in the background."""
+        signature = request.headers.get("X-Line-Signature", "")
+        raw = await request.read()
+        try:
+            # WebhookParser checks the HMAC over the raw body before it parses anything.
+            events = self.parser.parse(raw.decode("utf-8"), signature) if signature else None
+        except BAD_REQUEST:
+            events = None
+        if events is None:
+            log.warning("LINE webhook refused: missing or invalid signature, or a bad body")
+            return web.Response(status=400, text="bad request")
+        accepted: list[tuple[Incoming, int]] = []
+        status = 200
+        for event in events:
+            inc = parse_event(event)
+            if inc is None:
+                continue
+            try:
+                inbox_id = await self.inbound.accept(inc)
+            except Exception as exc:  # storage is down: a 5xx lets LINE redeliver
+                log.error("LINE event not stored (%s); answering 500", type(exc).__name__)
+                status = 500
+                break
+            if inbox_id is None:
+                log.info("LINE event seen before, skipped event=%s", inc.event_id)
+                continue
+            accepted.append((inc, inbox_id))
+        # Accepted events are safe in the inbox; while stopping, recover() takes them next start.
+        if not self._stopping:
+            by_user: dict[str, list[tuple[Incoming, int]]] = {}
+            for inc, inbox_id in accepted:
+                by_user.setdefault(inc.user_id, []).append((inc, inbox_id))
+            for user_id, events in by_user.items():
+                task = asyncio.create_task(self._process(user_id, events))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        return web.Response(status=status, text="OK" if status == 200 else "retry later")
+
+    async def _process(self, user_id: str, events: list[tuple[Incoming, int]]) -> None:
+        # One user's events run in arrival order, even when they came in separate requests:
+        # tasks start in creation order and asyncio.Lock hands over first come, first served.
+        async with self._locks.setdefault(user_id, asyncio.Lock()):
+            for inc, inbox_id in events:
+                try:
+                    await self.inbound.process(inc, inbox_id)
+                except Exception as exc:  # by type only: storage errors can quote message text
+                    log.error("LINE event failed event=%s: %s", inc.event_id, type(exc).__name__)
+
+    async def drain(self) -> None:
+        """Wait until every event received so far has been processed."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Finish background work and close the HTTP sessions."""
+        self._stopping = True
+        await self.drain()
+        await self._api_client.close()
+        await self._data_client.close()
+
+    # ---- send ------------------------------------------------------------------------
+
+    async def send(
+        self,
+        recipient: str,
+        messages: Sequence[Outgoing],
+        *,
+        reply_token: str | None = None,
+        retry_key: str | None = None,
+    ) -> None:
+        """Reply while the token is fresh, else push; at most five message objects a call."""
+        # Only pushes carry a retry key: if a later call of a multi-call reply fails, the
+        # retry pushes the replied part once more (rare: replies are rarely over five objects).
+        for i, batch in enumerate(_to_sdk(calls(render(messages)))):
+            if i == 0 and reply_token:
+                request = ReplyMessageRequest(reply_token=reply_token, messages=batch)
+                try:
+                    await self._api(self.api.reply_message, request)
+                    continue
+                except ReplyTokenInvalid:
+                    # A used or expired reply token: send the same messages again as a push.
+                    # https://developers.line.biz/en/reference/messaging-api/#send-reply-message
+                    log.info("LINE reply token refused, pushing instead")
+            push = PushMessageRequest(to=recipient, messages=batch)
+            await self._keyed(self.api.push_message, push, part_key(retry_key, i))
+
+    async def multicast(
+        self, recipients: Sequence[str], messages: Sequence[Outgoing], *, retry_key: str | None
+    ) -> None:
+        """Send the same messages to many users, 500 a call, each call with its own retry key."""
+        batches = _to_sdk(calls(render(messages)))
+        part = 0
+        for start in range(0, len(recipients), MULTICAST_MAX):
+            to = list(recipients[start : start + MULTICAST_MAX])
+            for batch in batches:
+                request = MulticastRequest(to=to, messages=batch)
+                await self._keyed(self.api.multicast, request, part_key(retry_key, part))
+                part += 1
+
+    async def _keyed(self, call: Call, request: Any, key: str | None) -> None:
+        try:
+            await self._api(call, request, x_line_retry_key=key)
+        except AlreadyDelivered:
+            # 409: a request with this retry key was accepted before, so this part is delivered.
+            # https://developers.line.biz/en/docs/messaging-api/retrying-api-request/
+            log.info("LINE retry key already accepted; not sent again")
+
+    async def _api(self, call: Call, *args: Any, **kw: Any) -> Any:
+        try:
+            return await call(*args, _request_timeout=REQUEST_TIMEOUT, **kw)
+        except ApiException as exc:
+            raise translate(exc.status or 0, exc.body, exc.headers) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise ConnectionFailed(f"LINE unreachable: {type(exc).__name__}") from None
+
+    # ---- content ---------------------------------------------------------------------
+
+    async def fetch_content(self, message_id: str, max_bytes: int) -> bytes:
+        """Download the image (or other media) of a user's message, refusing over `max_bytes`."""
+        # AsyncMessagingApiBlob buffers the whole body (its `_preload_content=False` mode breaks
+        # in AsyncApiClient), so the data-API client streams the same endpoint with a cap here.
+        # https://developers.line.biz/en/reference/messaging-api/#get-content
+        path = f"/v2/bot/message/{quote(message_id, safe='')}/content"
+        url = self._data_client.configuration.host + path
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "*/*"}
+        try:
+            resp = await self._data_client.request(
+                "GET", url, headers=headers, _preload_content=False, _request_timeout=60.0
+            )
+            try:
+                if resp.status >= 300:
+                    body = await resp.content.read(2000)
+                    raise translate(resp.status, body.decode("utf-8", "replace"), resp.headers)
+                if (resp.content_length or 0) > max_bytes:
+                    raise ContentTooLarge(f"{resp.content_length} bytes > {max_bytes}")
+                data = bytearray()
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise ContentTooLarge(f"more than {max_bytes} bytes")
+                return bytes(data)
+            finally:
+                resp.release()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise ConnectionFailed(f"LINE data API unreachable: {type(exc).__name__}") from None
+
+
+async def start_channel(runtime: Runtime, receive: bool) -> LineChannel:
+    """Create the LINE channel from settings (inside the running loop)."""
+    s = runtime.settings
+    if not s.line_enabled or not s.LINE_CHANNEL_SECRET or not s.LINE_CHANNEL_ACCESS_TOKEN:
+        raise ConfigError("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set")
+    return LineChannel(
+        runtime.inbound,
+        secret=s.LINE_CHANNEL_SECRET.get_secret_value(),
+        token=s.LINE_CHANNEL_ACCESS_TOKEN.get_secret_value(),
+        api_url=s.LINE_API_URL,
+        data_url=s.LINE_DATA_API_URL,
+        receive=receive,
+    )
+
+
+def _config(host: str, token: str) -> Configuration:
+    return Configuration(host=host.rstrip("/"), access_token=token)
+
+
+def _to_sdk(batches: list[list[dict[str, Any]]]) -> list[list[Message]]:
+    try:
+        return [[Message.from_dict(m) for m in batch] for batch in batches]
+    except ValueError as exc:  # the SDK checks limits (postback data ≤ 300…) no retry can fix
+        raise ConfigError(f"a message LINE would refuse: {type(exc).__name__}") from None

@@ -1,0 +1,93 @@
+"""The Bot API client, its error vocabulary and its pacing, for the Telegram adapter."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels.errors import (
+    ChannelError,
+    ConfigError,
+    ConnectionFailed,
+    ContactStopped,
+    Throttled,
+)
+
+# PTB 22 warns on every read of a duration (RetryAfter.retry_after, even inside its own
+# constructor) unless opted in to timedelta values, as PTB itself recommends.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+def make_bot(token: str, api_url: str, file_url: str) -> Bot:
+    """A Bot on these hosts: Telegram, a self-hosted Bot API server, or a test fake."""
+    return Bot(
+        token,
+        base_url=api_url,
+        base_file_url=file_url,
+        request=HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=10),
+        # getUpdates gets its own connection; PTB adds the long-poll timeout to read_timeout.
+        get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=10),
+    )
+
+
+def channel_error(exc: TelegramError, token: str = "") -> ChannelError:
+    """A Bot API failure in the shared vocabulary (https://core.telegram.org/bots/api#making-requests)."""
+    detail = f"{type(exc).__name__}: {exc.message}"
+    if token:
+        detail = detail.replace(token, "<token>")  # PTB quotes the token in some messages
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        return Throttled(wait.total_seconds() if isinstance(wait, timedelta) else wait, detail)
+    if isinstance(exc, Forbidden):  # blocked by the user, deactivated, removed from the group
+        return ContactStopped(detail)
+    if isinstance(exc, BadRequest | InvalidToken | ChatMigrated):  # BadRequest is a NetworkError
+        return ConfigError(detail)
+    return ConnectionFailed(detail)  # TimedOut, NetworkError (5xx), Conflict
+
+
+class Pacer:
+    """Stays under Telegram's flood limits: ~30 messages/s overall, ~1/s per chat, 20/min per group.
+
+    A reply is often two or three messages, so each chat may burst a few; after that the
+    leaky buckets drip at the documented rates (https://core.telegram.org/bots/faq).
+    """
+
+    def __init__(
+        self, overall: float = 30, per_chat: float = 1, per_group: float = 20 / 60, burst: int = 3
+    ) -> None:
+        self._overall = AsyncLimiter(overall, 1)
+        self._rates = (per_chat, per_group)
+        self._burst = burst
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int | None = None) -> AsyncIterator[None]:
+        """Wait for a turn overall and, given a chat, that chat's turn."""
+        if chat_id is None:
+            async with self._overall:
+                yield
+            return
+        async with self._chat(chat_id), self._overall:
+            yield
+
+    def _chat(self, chat_id: int) -> AsyncLimiter:
+        if len(self._chats) > 1000:  # forget chats whose bucket has drained
+            self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(self._burst)}
+        if chat_id not in self._chats:
+            rate = self._rates[1] if chat_id < 0 else self._rates[0]  # group ids are negative
+            self._chats[chat_id] = AsyncLimiter(self._burst, self._burst / rate)
+        return self._chats[chat_id]
