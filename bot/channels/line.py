@@ -29,6 +29,7 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
 )
 from linebot.v3.webhook import WebhookParser
+from pydantic import ValidationError
 
 from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed, ReplyTokenInvalid
 from bot.channels.line_errors import ContentTooLarge, part_key, translate
@@ -102,18 +103,15 @@ class LineChannel:
         if events is None:
             log.warning("LINE webhook refused: missing or invalid signature, or a bad body")
             return web.Response(status=400, text="bad request")
+        incs = [inc for inc in map(parse_event, events) if inc is not None]
+        try:
+            # One transaction (one fsync) for all events of the request, before the 200.
+            ids = await self.inbound.accept_many(incs)
+        except Exception as exc:  # storage is down: a 5xx lets LINE redeliver
+            log.error("LINE events not stored (%s); answering 500", type(exc).__name__)
+            return web.Response(status=500, text="retry later")
         accepted: list[tuple[Incoming, int]] = []
-        status = 200
-        for event in events:
-            inc = parse_event(event)
-            if inc is None:
-                continue
-            try:
-                inbox_id = await self.inbound.accept(inc)
-            except Exception as exc:  # storage is down: a 5xx lets LINE redeliver
-                log.error("LINE event not stored (%s); answering 500", type(exc).__name__)
-                status = 500
-                break
+        for inc, inbox_id in zip(incs, ids, strict=True):
             if inbox_id is None:
                 log.info("LINE event seen before, skipped event=%s", inc.event_id)
                 continue
@@ -127,7 +125,7 @@ class LineChannel:
                 task = asyncio.create_task(self._process(user_id, events))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        return web.Response(status=status, text="OK" if status == 200 else "retry later")
+        return web.Response(status=200, text="OK")
 
     async def _process(self, user_id: str, events: list[tuple[Incoming, int]]) -> None:
         # One user's events run in arrival order, even when they came in separate requests:
@@ -201,6 +199,11 @@ class LineChannel:
     async def _api(self, call: Call, *args: Any, **kw: Any) -> Any:
         try:
             return await call(*args, _request_timeout=REQUEST_TIMEOUT, **kw)
+        except ValidationError:
+            # A 2xx whose body the SDK cannot read (e.g. no sentMessages) was still accepted:
+            # treating it as a failure would send the messages a second time.
+            log.warning("LINE accepted the request but its response was not understood")
+            return None
         except ApiException as exc:
             raise translate(exc.status or 0, exc.body, exc.headers) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
