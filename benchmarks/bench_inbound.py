@@ -1,0 +1,399 @@
+"""Inbound path throughput and latency: Prasan against a python-telegram-bot baseline.
+
+Run: PYTHAINLP_OFFLINE=1 .venv/bin/python benchmarks/bench_inbound.py [--messages N]
+     [--coordinators N] [--in-flight 1,50] [--profile] [--baseline-unserialised]
+(or `python3 dev.py bench`, which runs every benchmarks/bench_*.py).
+
+Both sides replay the same messages (benchmarks/workload.py: half typed, half pressed)
+from simulated coordinators, on fresh SQLite files with durability on:
+- Prasan: `runtime.inbound.receive(Incoming)` — inbox, identity, flow step, NLP, one
+  transaction, reply queued and handed to a null channel — on WAL, synchronous=FULL.
+- baseline: `telegram.Update` objects through PTB's ConversationHandler + PicklePersistence,
+  newmm tokenising, one aiosqlite insert + commit per report (benchmarks/baseline_ptb.py).
+Each side runs with one message in flight and with 50 (50 workers, each owning a fixed
+set of coordinators, so every coordinator's messages stay in order). Latency is per
+message, from submit to completion. After each run the stored reports are counted and
+must equal the number of Send presses in the workload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import logging
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for entry in (ROOT, ROOT / "benchmarks"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+import workload  # noqa: E402
+from baseline_ptb import Baseline, callback_update, message_update  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from workload import Msg  # noqa: E402
+
+from bot import nlp  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.demo import DEMO_AREAS, load_demo  # noqa: E402
+from bot.messages import Incoming, Outgoing  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+
+TARGET_RATIO = 5.0
+TARGET_P99_MS = 25.0
+WARMUP_MESSAGES = 10  # one full cycle from an extra coordinator, before the clock starts
+
+
+class ErrorCount(logging.Handler):
+    """Counts ERROR records (a failed message is logged, then apologised for)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count it."""
+        self.count += 1
+
+
+ERRORS = ErrorCount()
+
+
+class NullChannel:
+    """A channel named "bench" whose send does nothing but count."""
+
+    name = "bench"
+
+    def __init__(self) -> None:
+        self.sends = 0
+
+    async def send(
+        self,
+        recipient: str,
+        messages: Sequence[Outgoing],
+        *,
+        reply_token: str | None = None,
+        retry_key: str | None = None,
+    ) -> None:
+        """Accept the messages."""
+        self.sends += 1
+
+
+@dataclass
+class Result:
+    """One timed run."""
+
+    side: str
+    in_flight: int
+    seconds: float
+    latencies: list[float]
+    mix: Counter[str]
+    reports: int
+    expected: int
+    replies: int
+    errors: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Messages per second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        """Latency percentile in ms."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))] * 1000
+
+    @property
+    def ok(self) -> bool:
+        """Every report stored, every message answered, nothing failed."""
+        return (
+            self.reports == self.expected
+            and self.errors == 0
+            and self.replies >= len(self.latencies)
+        )
+
+
+async def drive(
+    queues: list[list[tuple[Msg, Any]]], handle: Callable[[Any], Awaitable[object]]
+) -> tuple[float, list[float], Counter[str]]:
+    """Feed each queue from its own task; returns wall seconds, latencies and the role mix."""
+    latencies: list[float] = []
+    roles: Counter[str] = Counter()
+
+    async def worker(queue: list[tuple[Msg, Any]]) -> None:
+        clock = time.perf_counter
+        for msg, payload in queue:
+            t0 = clock()
+            await handle(payload)
+            latencies.append(clock() - t0)
+            roles[msg.role] += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(q) for q in queues))
+    return time.perf_counter() - start, latencies, roles
+
+
+def queues_for(seq: list[tuple[Msg, Any]], in_flight: int) -> list[list[tuple[Msg, Any]]]:
+    """One queue for 1 in flight; else a queue per worker, each owning whole coordinators."""
+    if in_flight <= 1:
+        return [seq]
+    queues: list[list[tuple[Msg, Any]]] = [[] for _ in range(in_flight)]
+    for item in seq:
+        queues[item[0].user % in_flight].append(item)
+    return [q for q in queues if q]
+
+
+# ---- Prasan ------------------------------------------------------------------------------
+
+
+async def prasan_runtime(workdir: Path, coordinators: int) -> tuple[Runtime, NullChannel]:
+    """A runtime on a fresh SQLite file: demo data plus coordinators linked on "bench"."""
+    settings = load_settings(DATABASE_URL=f"sqlite:///{workdir / 'prasan.db'}")
+    runtime = await Runtime.create(settings)
+    await load_demo(runtime.store)
+    channel = NullChannel()
+    runtime.add_channel(channel)
+    async with runtime.store.tx() as tx:
+        area_ids = []
+        for code, *_ in DEMO_AREAS:
+            area = await tx.area_by_code(code)
+            assert area is not None
+            area_ids.append(area.id)
+        for u in range(coordinators + 1):  # the last one only warms up
+            pid = await tx.create_person(f"ผู้ประสานงาน {u:04d}", "coordinator",
+                                         [["area", area_ids[u % len(area_ids)]]])  # fmt: skip
+            ident = await tx.ensure_identity("bench", f"c{u}")
+            await tx.update_identity(ident.id, person_id=pid)
+    return runtime, channel
+
+
+def incoming(msg: Msg, run: str) -> Incoming:
+    """The normalised message a channel adapter would hand to the inbound path."""
+    return Incoming(channel="bench", user_id=f"c{msg.user}", text=msg.text, data=msg.data,
+                    event_id=f"{run}-{msg.user}-{msg.seq}")  # fmt: skip
+
+
+async def prasan_count(runtime: Runtime, sql: str) -> int:
+    """One integer from the database."""
+    async with runtime.store.tx() as tx:
+        return int((await tx.conn.execute(text(sql))).scalar_one())
+
+
+async def run_prasan(
+    seq: list[Msg], coordinators: int, in_flight: int, profile: bool = False
+) -> Result:
+    """Replay the workload through Prasan's inbound path."""
+    with tempfile.TemporaryDirectory(prefix="prasan-bench-") as tmp:
+        runtime, channel = await prasan_runtime(Path(tmp), coordinators)
+        try:
+            nlp.warm_up()
+            warm = workload.coordinator_script(coordinators, WARMUP_MESSAGES)
+            for m in warm:
+                await runtime.inbound.receive(incoming(m, "warm"))
+            before = await prasan_count(runtime, "select count(*) from reports")
+            sends_before, errors_before = channel.sends, ERRORS.count
+            items = [(m, incoming(m, "run")) for m in seq]
+            profiler = cProfile.Profile() if profile else None
+            if profiler is not None:
+                profiler.enable()
+            seconds, latencies, roles = await drive(
+                queues_for(items, in_flight), runtime.inbound.receive
+            )
+            if profiler is not None:
+                profiler.disable()
+                print_profile(profiler)
+            reports = await prasan_count(runtime, "select count(*) from reports") - before
+            unprocessed = await prasan_count(
+                runtime, "select count(*) from inbox where processed_at is null"
+            )
+            result = Result("prasan", in_flight, seconds, latencies, roles, reports,
+                            sum(m.stores for m in seq), channel.sends - sends_before,
+                            ERRORS.count - errors_before + unprocessed)  # fmt: skip
+            if unprocessed:
+                result.notes.append(f"{unprocessed} inbox rows left unprocessed")
+            return result
+        finally:
+            await runtime.close()
+
+
+# ---- baseline ----------------------------------------------------------------------------
+
+
+def tg_update(msg: Msg, update_id: int) -> dict[str, Any]:
+    """The Bot API update a Telegram client would produce for this message."""
+    user_id = 10_000 + msg.user
+    if msg.data is not None:
+        return callback_update(update_id, user_id, msg.data)
+    assert msg.text is not None
+    return message_update(update_id, user_id, msg.text)
+
+
+async def run_baseline(
+    seq: list[Msg], coordinators: int, in_flight: int, direct: bool = False
+) -> Result:
+    """Replay the workload through the PTB baseline."""
+    area_names = [name for _code, name, *_ in DEMO_AREAS]
+    people = {10_000 + u: {"area": area_names[u % len(area_names)]}
+              for u in range(coordinators + 1)}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="ptb-bench-") as tmp:
+        base = Baseline(Path(tmp), people)
+        await base.start()
+        try:
+            warm = workload.coordinator_script(coordinators, WARMUP_MESSAGES)
+            for i, m in enumerate(warm):
+                await base.handle(base.update(tg_update(m, 1_000_000 + i)))
+            before, calls_before = await base.reports(), Counter(base.request.calls)
+            errors_before = base.errors
+            items = [(m, base.update(tg_update(m, 2 * i + 2))) for i, m in enumerate(seq)]
+            handle = base.handle_direct if direct else base.handle
+            seconds, latencies, roles = await drive(queues_for(items, in_flight), handle)
+            reports = await base.reports() - before
+            calls = base.request.calls - calls_before
+            replies = calls["sendMessage"] + calls["editMessageText"]
+            side = "baseline, unserialised" if direct else "baseline (PTB)"
+            return Result(side, in_flight, seconds, latencies, roles, reports,
+                          sum(m.stores for m in seq), replies, base.errors - errors_before)  # fmt: skip
+        finally:
+            await base.stop()
+
+
+# ---- output ------------------------------------------------------------------------------
+
+
+# Where own time goes, by kind of code: (group, test on "filename:function").
+PROFILE_GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("SQLite commit (fsync)", lambda k: "sqlite3.Connection" in k and "commit" in k),
+    ("SQLite execute/fetch (C)", lambda k: "sqlite3." in k),
+    ("SQLAlchemy", lambda k: "/sqlalchemy/" in k),
+    ("aiosqlite / threads", lambda k: "/aiosqlite/" in k or "threading.py" in k),
+    ("Thai NLP (bot.nlp, pythainlp, nlpo3)", lambda k: any(
+        p in k for p in ("/bot/nlp/", "/pythainlp/", "nlpo3"))),
+    ("handlers/ (flows)", lambda k: "/handlers/" in k),
+    ("storage/ (queries)", lambda k: "/storage/" in k),
+    ("bot/ (inbound, outbox, messages, i18n)", lambda k: "/bot/" in k),
+    ("babel (translations)", lambda k: "/babel/" in k),
+    ("asyncio event loop", lambda k: "/asyncio/" in k),
+    ("json / dataclasses / re / datetime", lambda k: any(
+        p in k for p in ("/json/", "dataclasses.py", "re.Pattern", "/re/", "datetime"))),
+)  # fmt: skip
+
+
+def profile_groups(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own time summed per group of code, largest first."""
+    totals: dict[str, float] = {}
+    for (filename, _line, func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        key = f"{filename}:{func}"
+        group = next((name for name, test in PROFILE_GROUPS if test(key)), "other")
+        totals[group] = totals.get(group, 0.0) + tottime
+    return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def print_profile(profiler: cProfile.Profile, top: int = 25) -> None:
+    """Own time per kind of code, then the costliest functions by own and cumulative time."""
+    stats = pstats.Stats(profiler)
+    groups = profile_groups(stats)
+    total = sum(t for _, t in groups) or 1.0
+    print("\n--- cProfile, Prasan 1 in flight: own time by kind of code ---")
+    for name, seconds in groups:
+        print(f"  {name:<42}{seconds:>8.2f} s {100 * seconds / total:>6.1f}%")
+    for key in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(top)
+        body = out.getvalue()
+        print(f"\n--- cProfile, Prasan 1 in flight, top {top} by {key} ---")
+        print(body[body.find("   ncalls") :].rstrip())
+
+
+def print_mix(seq: list[Msg]) -> None:
+    """The message mix both sides process."""
+    m = workload.mix(seq)
+    total = len(seq) or 1
+    print(f"mix (both sides, identical sequence): {total} messages — "
+          f"texts {m['texts total']} ({100 * m['texts total'] / total:.1f}%: "
+          f"{m['report texts']} Thai report texts + {m['typed answers']} typed answers), "
+          f"presses/commands {m['presses+commands']} ({100 * m['presses+commands'] / total:.1f}%: "
+          f"{m['presses']} presses + {m['commands']} commands); "
+          f"reports expected per run: {m['reports expected']}")  # fmt: skip
+
+
+def print_table(results: list[Result]) -> None:
+    """One row per run, then the ratios against the targets."""
+    head = (f"{'side':<24}{'in flight':>10}{'texts':>8}{'presses':>9}{'msg/s':>9}"
+            f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'reports':>14}{'replies':>9}  check")  # fmt: skip
+    print("\n" + head)
+    print("-" * len(head))
+    for r in results:
+        texts = r.mix["report"] + r.mix["typed"]
+        presses = r.mix["press"] + r.mix["command"]
+        stored = f"{r.reports}/{r.expected}"
+        check = "ok" if r.ok else f"FAILED (errors {r.errors})"
+        print(f"{r.side:<24}{r.in_flight:>10}{texts:>8}{presses:>9}{r.rate:>9.0f}"
+              f"{r.pct(0.50):>9.2f}{r.pct(0.99):>9.2f}{max(r.latencies) * 1000:>9.1f}"
+              f"{stored:>14}{r.replies:>9}  {check}")  # fmt: skip
+        for note in r.notes:
+            print(f"{'':<24}  note: {note}")
+    print()
+    for n in sorted({r.in_flight for r in results}):
+        ours = next((r for r in results if r.side == "prasan" and r.in_flight == n), None)
+        base = next((r for r in results if r.side == "baseline (PTB)" and r.in_flight == n), None)
+        if ours is None or base is None:
+            continue
+        ratio = ours.rate / base.rate if base.rate else float("inf")
+        p99 = ours.pct(0.99)
+        verdict = "meets" if ratio >= TARGET_RATIO and p99 < TARGET_P99_MS else "MISSES"
+        print(f"{n:>3} in flight: ours/baseline = {ratio:.2f}x throughput, ours p99 {p99:.1f} ms "
+              f"— {verdict} the target (≥ {TARGET_RATIO:.0f}x, p99 < {TARGET_P99_MS:.0f} ms)")  # fmt: skip
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--messages", type=int, default=20_000, help="messages per run (20000)")
+    p.add_argument("--coordinators", type=int, default=500, help="simulated coordinators (500)")
+    p.add_argument("--in-flight", default="1,50", help="concurrency levels, comma-separated")
+    p.add_argument("--side", choices=("both", "prasan", "baseline"), default="both")
+    p.add_argument("--profile", action="store_true",
+                   help="cProfile Prasan's 1-in-flight run and print the top costs")  # fmt: skip
+    p.add_argument("--baseline-unserialised", action="store_true",
+                   help="also run the baseline calling process_update directly from each task")  # fmt: skip
+    return p.parse_args(argv)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table; exit 1 when a run failed its checks."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addHandler(ERRORS)
+    levels = [int(x) for x in args.in_flight.split(",") if x.strip()]
+    seq = workload.build(args.messages, args.coordinators)
+    print(f"inbound benchmark: {len(seq)} messages from {args.coordinators} coordinators, "
+          f"in flight {', '.join(map(str, levels))}; SQLite WAL, synchronous=FULL")  # fmt: skip
+    print_mix(seq)
+    results: list[Result] = []
+    for n in levels:
+        if args.side in ("both", "prasan"):
+            print(f"» prasan, {n} in flight …", flush=True)
+            results.append(await run_prasan(seq, args.coordinators, n, args.profile and n == 1))
+        if args.side in ("both", "baseline"):
+            print(f"» baseline (PTB), {n} in flight …", flush=True)
+            results.append(await run_baseline(seq, args.coordinators, n))
+            if args.baseline_unserialised and n > 1:
+                print(f"» baseline, process_update direct, {n} in flight …", flush=True)
+                results.append(await run_baseline(seq, args.coordinators, n, direct=True))
+    print_table(results)
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
