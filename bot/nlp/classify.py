@@ -36,7 +36,7 @@ _NEG_BEFORE = frozenset({"ไม่", "งด", "ยกเลิก", "เลื
 _NEG_AFTER = frozenset({"ไม่"})
 # ...and those that turn an obstacle cue into good news, right before it ("ไม่|มีปัญหา").
 _NONE_BEFORE = frozenset({"ไม่", "ไม่มี", "ไร้", "ปราศจาก"})
-_NEG_AFTER_WINDOW = 30
+_NEG_BEFORE_WINDOW, _NONE_BEFORE_WINDOW, _NEG_AFTER_WINDOW = 12, 6, 30  # characters
 # Coordinators end a message with a face; it says which kind of day it was.
 _EMOJI = {
     **dict.fromkeys("😥😓😭😟😢😞😔😩😫😰😱😣😖☹🙁😤😡", "obstacle"),
@@ -93,9 +93,11 @@ def guess_kind(
     score = {"progress": 0.0, "obstacle": 0.0}
     for hit in _kind_matcher().hits(view):
         label = hit.label
-        if label == "progress" and _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, 12):
+        if label == "progress" and _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
             label = "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
-        elif label == "obstacle" and _negated(view, hit, _NONE_BEFORE, frozenset(), 6):
+        elif label == "obstacle" and _negated(
+            view, hit, _NONE_BEFORE, frozenset(), _NONE_BEFORE_WINDOW
+        ):
             label = "progress"  # "ไม่มีปัญหา"
         if label in score:
             score[label] += hit.weight * hit.factor

@@ -7,6 +7,7 @@ imported, pythainlp's newmm with the same dictionary gives the same segmentation
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -29,6 +30,7 @@ _Segmenter = Callable[[str], list[str]]
 _segment: _Segmenter | None = None
 _engine = ""
 _lock = threading.Lock()
+_log = logging.getLogger(__name__)
 _LETTER = re.compile(r"[\u0e01-\u0e2ea-zA-Z]")
 
 
@@ -80,8 +82,9 @@ def _load() -> _Segmenter:
             if wanted != "newmm":
                 try:
                     segmenter, _engine = _load_nlpo3(), "nlpo3"
-                except ImportError:
-                    segmenter = None
+                except (ImportError, OSError, RuntimeError) as exc:
+                    # newmm needs no file and segments the same, only ~5x slower.
+                    _log.warning("nlpo3 unavailable (%s); tokenising with newmm", exc)
             if segmenter is None:
                 segmenter, _engine = _load_newmm(), "newmm"
             _segment = segmenter
