@@ -82,7 +82,7 @@ def is_cancel(ctx: Ctx) -> bool:
     """Did the person ask to stop (button, /cancel or the word, in any of our languages)?"""
     if ctx.inc.data == CANCEL:
         return True
-    text = (ctx.inc.text or "").strip().casefold()
+    text = (ctx.inc.text or "").strip().casefold().split("@", 1)[0]  # /cancel@prasan_bot
     return text in {"/cancel", "cancel", "ยกเลิก", "batal", label_key(ctx.t("✖️ Cancel"))}
 
 

@@ -8,19 +8,21 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot import nlp
+from bot.i18n import N_
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
-from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
+from handlers.flow import Done, Draft, Flow, Invalid, Step, then
 from handlers.labels import SEVERITY_NAMES, category_name, severity_name
 from handlers.menu import main_menu
 from handlers.report_steps import (
+    Part,
     analysis,
     area_answer,
     area_ask,
     area_label,
     attachments_line,
+    edit_step,
     excerpt,
-    my_areas,
     read_text,
     short,
 )
@@ -165,41 +167,15 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
     return Done([ctx.say(done), await main_menu(ctx)])
 
 
-def _edit_buttons(ctx: Ctx, several_areas: bool) -> list[Button]:
-    t = ctx.t
-    buttons = [Button(t("Area"), "e:area")] if several_areas else []
-    return [
-        *buttons,
-        Button(t("Problem"), "e:text"),
-        Button(t("Category"), "e:category"),
-        Button(t("Severity"), "e:severity"),
-        Button(t("↩️ Back"), "e:back"),
-    ]
-
-
-async def ask_edit(ctx: Ctx, draft: Draft) -> list[Outgoing]:
-    """Asks which part to change."""
-    several = len(await my_areas(ctx)) > 1
-    return [ctx.say(ctx.t("✏️ What would you like to change?"), _edit_buttons(ctx, several))]
-
-
-async def take_edit(ctx: Ctx, draft: Draft) -> str | Invalid:
-    """Jumps to the chosen step; the summary comes back afterwards."""
-    choice = pick(ctx, _edit_buttons(ctx, len(await my_areas(ctx)) > 1))
-    if choice is None:
-        return Invalid(ctx.say(ctx.t("Please choose what to change with the buttons.")))
-    if choice == "e:back":
-        return S.CONFIRM
-    draft[RETURN_TO] = S.CONFIRM
-    if choice == "e:area":
-        draft["_edit_area"] = True
-        return S.AREA
-    if choice == "e:text":
-        draft.pop("text", None)
-        draft.pop("ranked", None)
-        draft[RETURN_TO] = S.CATEGORY  # a new text deserves a fresh suggestion
-        return S.TEXT
-    return S.CATEGORY if choice == "e:category" else S.SEVERITY
+EDIT = edit_step(
+    (
+        Part(N_("Problem"), S.TEXT, forget=("text", "ranked"), then=S.CATEGORY),
+        Part(N_("Category"), S.CATEGORY),
+        Part(N_("Severity"), S.SEVERITY),
+    ),
+    area_state=S.AREA,
+    summary_state=S.CONFIRM,
+)
 
 
 FLOW = Flow(
@@ -211,6 +187,6 @@ FLOW = Flow(
         S.CATEGORY: Step(ask_category, take_category),
         S.SEVERITY: Step(ask_severity, take_severity),
         S.CONFIRM: Step(ask_confirm, take_confirm),
-        S.EDIT: Step(ask_edit, take_edit),
+        S.EDIT: EDIT,
     },
 )

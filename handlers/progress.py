@@ -9,11 +9,13 @@ import re
 from enum import StrEnum
 
 from bot import nlp
+from bot.i18n import N_
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
-from handlers.flow import RETURN_TO, Done, Draft, Flow, Invalid, Step, then
+from handlers.flow import Done, Draft, Flow, Invalid, Step, then
 from handlers.menu import main_menu
 from handlers.report_steps import (
+    Part,
     analysis,
     area_answer,
     area_ask,
@@ -21,8 +23,8 @@ from handlers.report_steps import (
     attach_answer,
     attach_ask,
     attachments_line,
+    edit_step,
     excerpt,
-    my_areas,
     read_text,
 )
 
@@ -184,39 +186,15 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
     return Done([ctx.say(thanks), await main_menu(ctx)])
 
 
-def _edit_buttons(ctx: Ctx, several_areas: bool) -> list[Button]:
-    t = ctx.t
-    buttons = [Button(t("Area"), "e:area")] if several_areas else []
-    return [
-        *buttons,
-        Button(t("What happened"), "e:text"),
-        Button(t("Participants"), "e:count"),
-        Button(t("Photo / location"), "e:attach"),
-        Button(t("↩️ Back"), "e:back"),
-    ]
-
-
-async def ask_edit(ctx: Ctx, draft: Draft) -> list[Outgoing]:
-    """Asks which part to change."""
-    several = len(await my_areas(ctx)) > 1
-    return [ctx.say(ctx.t("✏️ What would you like to change?"), _edit_buttons(ctx, several))]
-
-
-async def take_edit(ctx: Ctx, draft: Draft) -> str | Invalid:
-    """Jumps to the chosen step; the summary comes back afterwards."""
-    choice = pick(ctx, _edit_buttons(ctx, len(await my_areas(ctx)) > 1))
-    if choice is None:
-        return Invalid(ctx.say(ctx.t("Please choose what to change with the buttons.")))
-    if choice == "e:back":
-        return S.CONFIRM
-    draft[RETURN_TO] = S.CONFIRM
-    if choice == "e:area":
-        draft["_edit_area"] = True
-        return S.AREA
-    if choice == "e:text":
-        draft.pop("text", None)
-        return S.TEXT
-    return S.COUNT if choice == "e:count" else S.ATTACH
+EDIT = edit_step(
+    (
+        Part(N_("What happened"), S.TEXT, forget=("text",)),
+        Part(N_("Participants"), S.COUNT),
+        Part(N_("Photo / location"), S.ATTACH),
+    ),
+    area_state=S.AREA,
+    summary_state=S.CONFIRM,
+)
 
 
 FLOW = Flow(
@@ -229,6 +207,6 @@ FLOW = Flow(
         S.COUNT: Step(ask_count, take_count),
         S.ATTACH: Step(attach_ask, attach_answer(S.CONFIRM)),
         S.CONFIRM: Step(ask_confirm, take_confirm),
-        S.EDIT: Step(ask_edit, take_edit),
+        S.EDIT: EDIT,
     },
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import nlp
+from bot.i18n import N_
 from bot.messages import Button, Outgoing
 from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
-from handlers.flow import Draft, Invalid, then
+from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
 from storage.queries_geo import Area
 
 LABEL_MAX = 20  # LINE's quick-reply limit; Telegram is roomier but short labels read better
@@ -157,3 +159,47 @@ def attachments_line(ctx: Ctx, draft: Draft) -> str:
 def excerpt(text: str, limit: int = 600) -> str:
     """Long texts shortened for a summary card."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a report the summary's Edit button can change."""
+
+    label: str  # a msgid (marked with N_)
+    state: str  # the step that asks for it again
+    forget: tuple[str, ...] = ()  # draft keys to drop so the step asks afresh
+    then: str | None = None  # where to go after it, if not straight back to the summary
+
+
+def edit_step(parts: tuple[Part, ...], area_state: str, summary_state: str) -> Step:
+    """The "what would you like to change?" step of a report flow."""
+
+    async def options(ctx: Ctx) -> list[tuple[Button, Part]]:
+        shown = list(parts)
+        if len(await my_areas(ctx)) > 1:
+            shown.insert(0, Part(N_("Area"), area_state, forget=(), then=None))
+        return [(Button(ctx.t(p.label), f"e:{p.state}"), p) for p in shown]
+
+    def back(ctx: Ctx) -> Button:
+        return Button(ctx.t("↩️ Back"), "e:back")
+
+    async def ask(ctx: Ctx, draft: Draft) -> list[Outgoing]:
+        buttons = [b for b, _ in await options(ctx)] + [back(ctx)]
+        return [ctx.say(ctx.t("✏️ What would you like to change?"), buttons)]
+
+    async def answer(ctx: Ctx, draft: Draft) -> str | Invalid:
+        choices = await options(ctx)
+        choice = pick(ctx, [b for b, _ in choices] + [back(ctx)])
+        if choice is None:
+            return Invalid(ctx.say(ctx.t("Please choose what to change with the buttons.")))
+        if choice == "e:back":
+            return summary_state
+        part = next(p for b, p in choices if b.data == choice)
+        for key in part.forget:
+            draft.pop(key, None)
+        if part.state == area_state:
+            draft["_edit_area"] = True
+        draft[RETURN_TO] = part.then or summary_state
+        return part.state
+
+    return Step(ask, answer)

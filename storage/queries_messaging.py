@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from storage.prepared import statements
 from storage.schema import conversations, identities, inbox, outbox
@@ -162,6 +162,17 @@ class MessagingQueries:
     ) -> list[OutboxRow]:
         """Lease due rows to this sender (pending, or a lease that ran out)."""
         now = self.now()
+        # Rows for people who blocked the bot since they were queued are not tried again.
+        inactive = exists().where(
+            identities.c.channel == outbox.c.channel,
+            identities.c.external_id == outbox.c.recipient,
+            identities.c.active.is_(False),
+        )
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.status == "pending", inactive)
+            .values(status="blocked", last_error="recipient blocked the bot")
+        )
         due = or_(
             and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
             and_(outbox.c.status == "sending", outbox.c.next_attempt_at <= now),

@@ -327,3 +327,25 @@ async def test_typed_thai_answers_match_their_own_button(runtime: Runtime, chann
     assert "กรุณากด" in chat.text and await stored_reports(runtime) == []
     await chat.send("ส่ง")
     assert [r["severity"] for r in await stored_reports(runtime)] == ["high"]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_obstacle_edit_category_returns_to_summary(runtime: Runtime, channel: str) -> None:
+    chat = await registered(runtime, channel)  # two areas: "Area" is offered in the edit menu
+    await chat.press("แจ้งปัญหา")
+    await chat.press("บ้านบางปู")
+    await chat.send("ชาวบ้านไม่กล้ามาร่วมเวทีเพราะมีข่าวลือเรื่องความไม่สงบ")
+    await chat.press("ความปลอดภัย")
+    await chat.press("ปานกลาง")
+    await chat.press("แก้ไข")
+    assert chat.labels == ["พื้นที่", "ปัญหา", "หมวดหมู่", "ความรุนแรง", "↩️ กลับ"]
+    await chat.press("หมวดหมู่")
+    await chat.press("การมีส่วนร่วม")
+    assert "หมวดหมู่: การมีส่วนร่วม" in chat.text and "ความรุนแรง: 🟡 ปานกลาง" in chat.text
+    await chat.press("แก้ไข")
+    await chat.press("พื้นที่")
+    await chat.press("บ้านตะโละกาโปร์")
+    assert "พื้นที่: บ้านตะโละกาโปร์" in chat.text
+    await chat.press("ส่ง")
+    rows = await stored_reports(runtime)
+    assert [(r["category"], r["severity"]) for r in rows] == [("participation", "medium")]

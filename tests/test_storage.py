@@ -151,3 +151,13 @@ async def test_nested_transaction_in_one_task_fails_loudly(db: Store) -> None:
         with pytest.raises(RuntimeError, match="inside another transaction"):
             async with db.tx():
                 pass
+
+
+async def test_rows_for_a_blocked_identity_are_not_claimed(db: Store) -> None:
+    async with db.tx() as tx:
+        ident = await tx.ensure_identity("telegram", "99")
+        queued = await tx.enqueue("telegram", "99", "[]", "notice:1")
+        await tx.update_identity(ident.id, active=False)  # blocked after it was queued
+    async with db.tx() as tx:
+        assert await tx.claim_outbox(("telegram",)) == []
+        assert [r["status"] for r in await tx.outbox_rows() if r["id"] == queued] == ["blocked"]
