@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """One-command developer tasks, needing only Python: `try` the bot, run the `test` suite.
 
-    python3 dev.py try       # set up, load demo data, chat as a demo coordinator
-    python3 dev.py test      # set up, run the whole test suite
-    python3 dev.py bench     # set up, run the benchmarks (not part of the tests)
-    python3 dev.py locales   # re-extract messages and update the catalogs
+python3 dev.py try       # set up, load demo data, chat as a demo coordinator
+python3 dev.py test      # set up, run the whole test suite
+python3 dev.py bench     # set up, run the benchmarks (not part of the tests)
+python3 dev.py locales   # re-extract messages and update the catalogs
 """
 
 from __future__ import annotations
