@@ -86,9 +86,9 @@ def is_cancel(ctx: Ctx) -> bool:
     return text in {"/cancel", "cancel", "ยกเลิก", "batal", label_key(ctx.t("✖️ Cancel"))}
 
 
-def only_symbols(text: str) -> bool:
-    """True when there is nothing to read: no letters or digits at all (emoji, dots)."""
-    return not any(unicodedata.category(c)[0] in "LN" for c in text)
+def no_words(text: str) -> bool:
+    """True when there is nothing to read as a report: no letters (emoji, dots, a bare number)."""
+    return not any(unicodedata.category(c)[0] == "L" for c in text)
 
 
 def strip_controls(text: str) -> str:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from bot import nlp
 from bot.i18n import N_
 from bot.messages import Button, Outgoing
-from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
+from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
 from storage.queries_geo import Area
 
@@ -80,7 +80,7 @@ def read_text(ctx: Ctx, draft: Draft, what: str) -> str | Invalid:
             ctx.say(t("I can only read typed text here. Please type {what}.", what=what))
         )
     text = strip_controls(inc.text or "").strip()
-    if not text or only_symbols(text):
+    if not text or no_words(text):
         return Invalid(ctx.say(t("Please describe it in words, e.g. what was done and where.")))
     if len(text) > MAX_TEXT:
         return Invalid(

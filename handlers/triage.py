@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.messages import Button, Outgoing
 from handlers import obstacle, progress
-from handlers.context import MAX_TEXT, Ctx, cancel_button, only_symbols, pick, strip_controls
+from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
+from handlers.menu import main_menu
 from handlers.report_steps import analysis, read_text
 
 KIND = "kind"
@@ -70,7 +71,7 @@ FLOW = Flow(name="triage", first=KIND, steps={KIND: Step(ask_kind, take_kind)})
 
 
 async def begin(ctx: Ctx) -> list[Outgoing]:
-    """Keep what was sent and ask what it is; None-like input gets a hint instead."""
+    """Keep what was sent and ask what it is; something with no words gets the menu."""
     draft: Draft = {}
     inc = ctx.inc
     if inc.kind == "location" and inc.latitude is not None:
@@ -78,10 +79,13 @@ async def begin(ctx: Ctx) -> list[Outgoing]:
     elif inc.kind == "photo" and inc.photo:
         draft["photos"] = [f"{inc.channel}:{inc.photo}"]
     text = strip_controls(inc.text or "").strip()
-    if text and not only_symbols(text):
+    if text and not no_words(text):
         checked = read_text(ctx, {}, ctx.t("your report"))
         if isinstance(checked, Invalid):
             return [checked.message]
         draft["text"] = checked
         draft["likely"] = analysis(checked).kind
+    if not draft:  # "👍", "2", "..." out of the blue: nothing to keep
+        hint = ctx.t("I did not understand that. Please choose below 👇")
+        return [await main_menu(ctx, hint)]
     return await start(ctx, FLOW, draft)

@@ -349,3 +349,14 @@ async def test_obstacle_edit_category_returns_to_summary(runtime: Runtime, chann
     await chat.press("ส่ง")
     rows = await stored_reports(runtime)
     assert [(r["category"], r["severity"]) for r in rows] == [("participation", "medium")]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_no_words_out_of_the_blue_is_not_a_report(runtime: Runtime, channel: str) -> None:
+    chat = await registered(runtime, channel, areas=("PTN01",))
+    for said in ("2", "👍", "..."):
+        await chat.send(said)
+        assert "ยังไม่เข้าใจ" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
+    await chat.press("รายงานความก้าวหน้า")
+    await chat.send("15")  # a bare number is not a description either
+    assert "กรุณาเล่าเป็นข้อความ" in chat.text
