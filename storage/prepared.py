@@ -74,7 +74,7 @@ def statements(dialect: str) -> SimpleNamespace:
         .on_conflict_do_nothing()
         .returning(outbox.c.id)
     )  # fmt: skip
-    pid = bindparam("person_id")
+    pid = bindparam("person_id", type_=person_scopes.c.person_id.type)
     in_scope = and_(
         person_scopes.c.person_id == pid,
         or_(

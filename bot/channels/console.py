@@ -45,20 +45,22 @@ class ConsoleChannel:
         """Turn one typed line into an Incoming."""
         line = line.rstrip("\r\n")
         stripped = line.strip()
-        base = {"channel": self.name, "user_id": user, "event_id": uuid.uuid4().hex}
+        event_id = uuid.uuid4().hex
         buttons = self.last_buttons.get(user, ())
         if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
-            return Incoming(data=buttons[int(stripped) - 1].data, **base)
+            data = buttons[int(stripped) - 1].data
+            return Incoming(self.name, user, data=data, event_id=event_id)
         if stripped.startswith("/photo"):
             caption = stripped[len("/photo") :].strip() or None
-            return Incoming(kind="photo", photo=f"console-{uuid.uuid4().hex[:12]}", text=caption,
-                            **base)  # fmt: skip
+            photo = f"console-{uuid.uuid4().hex[:12]}"
+            return Incoming(self.name, user, caption, kind="photo", photo=photo, event_id=event_id)
         if (m := _LOCATION.match(stripped)) is not None:
-            return Incoming(kind="location", latitude=float(m.group(1)),
-                            longitude=float(m.group(2)), **base)  # fmt: skip
+            lat, lon = float(m.group(1)), float(m.group(2))
+            return Incoming(self.name, user, kind="location", latitude=lat, longitude=lon,
+                            event_id=event_id)  # fmt: skip
         if stripped == "/sticker":
-            return Incoming(kind="sticker", **base)
-        return Incoming(text=line, **base)
+            return Incoming(self.name, user, kind="sticker", event_id=event_id)
+        return Incoming(self.name, user, line, event_id=event_id)
 
 
 def render(message: Outgoing) -> str:
