@@ -55,6 +55,12 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 async def invite(args: argparse.Namespace, settings: Settings) -> int:
     """Create an invite; the code is the last line of stdout."""
+    if args.person is not None:
+        if args.role or args.area or args.district or args.province or args.all or args.name:
+            return _fail("--person links a chat app to someone registered: give it alone")
+        return await _link_invite(args.person, settings)
+    if args.role is None:
+        return _fail("give --role coordinator|supervisor|admin (or --person ID)")
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
@@ -92,6 +98,30 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
     until = format_date(expires, settings.timezone, "en")
     who = f" for {args.name}" if args.name else ""
     print(f"One-time {args.role} invite{who}, valid until {until}. Send this code to the person:")
+    print(code)
+    return 0
+
+
+async def _link_invite(person_id: int, settings: Settings) -> int:
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            person = await tx.person(person_id)
+            if person is None or not person.active:
+                return _fail(f"no active person with id {person_id} (see `prasan people list`)")
+            code = new_code()
+            expires = utcnow() + timedelta(days=VALID_DAYS)
+            invite_id = await tx.create_invite(
+                hash_code(code.replace("-", "")), person.role, person.name, [], expires,
+                person_id=person.id,
+            )  # fmt: skip
+            await tx.audit(
+                _actor(), "link_invite_created", invite_id=invite_id, person_id=person.id
+            )
+    finally:
+        await store.close()
+    until = format_date(expires, settings.timezone, "en")
+    print(f"One-time code linking one more chat app to {person.name}, valid until {until}:")
     print(code)
     return 0
 

@@ -26,12 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as", dest="user", default="console", help="console identity (demo: somchai)")
     sub.add_parser("demo", help="load demo areas and people")
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
-    i.add_argument("--role", required=True, choices=("coordinator", "supervisor", "admin"))
+    i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
     i.add_argument("--area", action="append", default=[], metavar="CODE")
     i.add_argument("--district", action="append", default=[], metavar="NAME")
     i.add_argument("--province", action="append", default=[], metavar="NAME")
     i.add_argument("--all", action="store_true", help="supervisor over the whole programme")
     i.add_argument("--name", help="the person's name as the bot will greet them")
+    i.add_argument("--person", type=int, metavar="ID",
+                   help="link one more chat app to this person (see `prasan people list`)")  # fmt: skip
     a = sub.add_parser("areas", help="manage areas")
     asub = a.add_subparsers(dest="areas_command", required=True, metavar="ACTION")
     imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")

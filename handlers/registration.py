@@ -28,9 +28,15 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         return [await _wrong_code(ctx, expired=invite is not None)]
     lang = ctx.lang
-    person_id = await ctx.tx.create_person(
-        invite.name or _fallback_name(ctx), invite.role, invite.scope, language=lang
-    )
+    if invite.person_id is not None:  # one more chat app for someone already registered
+        linked = await ctx.tx.person(invite.person_id)
+        if linked is None or not linked.active:
+            return [await _wrong_code(ctx, expired=True)]
+        person_id, lang = linked.id, linked.language
+    else:
+        person_id = await ctx.tx.create_person(
+            invite.name or _fallback_name(ctx), invite.role, invite.scope, language=lang
+        )
     if not await ctx.tx.use_invite(invite.id, person_id):
         raise RuntimeError("invite used concurrently")  # rolls back the person just created
     await ctx.tx.update_identity(
@@ -46,6 +52,13 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     ctx.person = await ctx.tx.person(person_id)
     assert ctx.person is not None
     ctx.t = translator(lang)
+    if invite.person_id is not None:
+        linked_text = ctx.t(
+            "🔗 This chat is now linked to {name}'s account. A report you started in the "
+            "other app continues here.",
+            name=ctx.person.name,
+        )
+        return [ctx.say(linked_text), await main_menu(ctx)]
     areas = await ctx.tx.areas_of_person(person_id)
     where = ", ".join(a.name for a in areas[:5]) if areas else ctx.t("the whole programme")
     welcome = ctx.t(

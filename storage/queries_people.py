@@ -50,6 +50,7 @@ class Invite:
     scope: list[list[Any]]
     expires_at: datetime
     used_at: datetime | None
+    person_id: int | None = None  # link a further chat app to this person
 
 
 def _identity(m: Any) -> Identity:
@@ -200,6 +201,7 @@ class PeopleQueries:
         name: str | None,
         scope: list[list[Any]],
         expires_at: datetime,
+        person_id: int | None = None,
     ) -> int:
         """Store a new invite (only the code's hash)."""
         res = await self.conn.execute(
@@ -211,6 +213,7 @@ class PeopleQueries:
                 scope=scope,
                 created_at=self.now(),
                 expires_at=expires_at,
+                person_id=person_id,
             )
             .returning(invites.c.id)
         )
@@ -224,7 +227,9 @@ class PeopleQueries:
         if row is None:
             return None
         m = row._mapping
-        return Invite(m["id"], m["role"], m["name"], m["scope"], m["expires_at"], m["used_at"])
+        return Invite(
+            m["id"], m["role"], m["name"], m["scope"], m["expires_at"], m["used_at"], m["person_id"]
+        )
 
     async def use_invite(self: Tx, invite_id: int, person_id: int) -> bool:
         """Mark an invite used; False if someone else used it first."""

@@ -138,6 +138,8 @@ invites = Table(
     Column("expires_at", TS, nullable=False),
     Column("used_at", TS, nullable=True),
     Column("used_by", Id, ForeignKey("people.id"), nullable=True),
+    # Set when the invite links one more chat app to an existing person (no new person).
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True),
 )
 
 reports = Table(

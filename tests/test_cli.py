@@ -73,6 +73,12 @@ def test_invite_contract(cli) -> None:  # type: ignore[no-untyped-def]
     none = cli("invite", "--role", "coordinator", ok=False)
     assert none.returncode == 1 and "--area" in none.stderr
     assert cli("invite", "--role", "admin").stdout.strip().splitlines()[-1]
+    link = cli("invite", "--person", "1")
+    assert "linking one more chat app to สมชาย ใจดี" in link.stdout
+    assert len(link.stdout.strip().splitlines()[-1].replace("-", "")) == 10
+    both = cli("invite", "--person", "1", "--area", "PTN01", ok=False)
+    assert both.returncode == 1 and "give it alone" in both.stderr
+    assert "no active person" in cli("invite", "--person", "999", ok=False).stderr
 
 
 def test_areas_import_updates_rather_than_duplicates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

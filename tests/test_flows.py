@@ -5,6 +5,8 @@ Running the same transcript on two channels proves the flows are channel-agnosti
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -192,16 +194,27 @@ async def test_half_finished_report_survives_restart(runtime: Runtime, channel: 
 
 
 async def test_report_continues_from_another_channel(runtime: Runtime) -> None:
+    from bot.invites import hash_code, new_code
+    from storage.store import utcnow
+
     chat = await registered(runtime, "line")
     await chat.press("แจ้งปัญหา")
     await chat.press("บ้านบางปู")
-    async with runtime.store.tx() as tx:  # the same person also uses Telegram
+    async with runtime.store.tx() as tx:  # what `prasan invite --person ID` stores
         line = await tx.identity("line", "U-coordinator")
-        tg = await tx.ensure_identity("telegram", "777")
-        await tx.update_identity(tg.id, person_id=line.person_id)  # type: ignore[union-attr]
+        assert line is not None and line.person_id is not None
+        code = new_code()
+        await tx.create_invite(hash_code(code.replace("-", "")), "coordinator", None, [],
+                               utcnow() + timedelta(days=1), person_id=line.person_id)  # fmt: skip
     tg_chat = Chat(runtime, "telegram", "777")
+    await tg_chat.send(code)
+    assert "เชื่อมแชตนี้กับบัญชีของ ทดสอบ ผู้ประสาน" in tg_chat.text
+    await tg_chat.send(data="m:obstacle")  # the draft from LINE is waiting here
+    assert "ยังทำไม่เสร็จ" in tg_chat.text
     await tg_chat.send("ชาวบ้านร้องเรียนเรื่องยาเสพติดระบาดในหมู่บ้าน")
     assert "ยาเสพติด" in tg_chat.labels[0]
+    async with runtime.store.tx() as tx:
+        assert len(await tx.people_list()) == 5  # the four demo people + one, not two
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
