@@ -25,6 +25,9 @@ from handlers.report_steps import (
     excerpt,
     read_text,
     short,
+    store_report,
+    summary_buttons,
+    summary_choice,
 )
 from handlers.supervision import notify_supervisors
 
@@ -128,39 +131,19 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
         t("Severity: {severity}", severity=severity_name(t, draft["severity"])),
         attachments_line(ctx, draft),
     ]
-    buttons = [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]
-    return [ctx.say("\n".join(lines), buttons)]
+    return [ctx.say("\n".join(lines), summary_buttons(ctx))]
 
 
 async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
     """Opens the ticket and tells the supervisors."""
-    t = ctx.t
-    choice = pick(ctx, [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit")])
-    if choice == "edit":
-        return S.EDIT
-    if choice != "send":
-        return Invalid(
-            ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
-        )
-    assert ctx.person is not None
-    a = analysis(draft["text"])
-    ticket = await ctx.tx.insert_report(
-        kind="obstacle",
-        person_id=ctx.person.id,
-        area_id=draft.get("area_id"),
-        raw_text=draft["text"],
-        norm_text=a.normalized,
-        tokens=list(a.tokens),
-        category=draft["category"],
+    choice = summary_choice(ctx, S.EDIT)
+    if choice is not None:
+        return choice
+    ticket = await store_report(
+        ctx, draft, kind="obstacle", status="open", category=draft["category"],
         severity=draft["severity"],
-        participants=None,
-        photos=draft.get("photos", []),
-        latitude=draft.get("latitude"),
-        longitude=draft.get("longitude"),
-        status="open",
-        channel=ctx.inc.channel,
-        event_id=ctx.inc.event_id,
-    )
+    )  # fmt: skip
+    t = ctx.t
     names = await notify_supervisors(ctx, ticket, draft)
     who = ", ".join(names) if names else t("the programme office")
     done = t("🎫 Recorded as ticket #{id}. {who} will see it and follow up.", id=ticket, who=who)

@@ -26,6 +26,9 @@ from handlers.report_steps import (
     edit_step,
     excerpt,
     read_text,
+    store_report,
+    summary_buttons,
+    summary_choice,
 )
 
 
@@ -150,39 +153,19 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
         t("Participants: {n}", n=n if n is not None else t("not counted")),
         attachments_line(ctx, draft),
     ]
-    buttons = [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]
-    return [ctx.say("\n".join(lines), buttons)]
+    return [ctx.say("\n".join(lines), summary_buttons(ctx))]
 
 
 async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
     """Saves the report, or goes to editing."""
-    t = ctx.t
-    choice = pick(ctx, [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit")])
-    if choice == "edit":
-        return S.EDIT
-    if choice != "send":
-        return Invalid(
-            ctx.say(t("Please press Send to save the report, Edit to change it, or Cancel."))
-        )
-    assert ctx.person is not None
-    a = analysis(draft["text"])
-    report_id = await ctx.tx.insert_report(
-        kind="progress",
-        person_id=ctx.person.id,
-        area_id=draft.get("area_id"),
-        raw_text=draft["text"],
-        norm_text=a.normalized,
-        tokens=list(a.tokens),
-        category=a.category,
-        participants=draft.get("participants"),
-        photos=draft.get("photos", []),
-        latitude=draft.get("latitude"),
-        longitude=draft.get("longitude"),
-        status="submitted",
-        channel=ctx.inc.channel,
-        event_id=ctx.inc.event_id,
-    )
-    thanks = t("✅ Saved, thank you! Your report number is #{id}.", id=report_id)
+    choice = summary_choice(ctx, S.EDIT)
+    if choice is not None:
+        return choice
+    report_id = await store_report(
+        ctx, draft, kind="progress", status="submitted",
+        category=analysis(draft["text"]).category, participants=draft.get("participants"),
+    )  # fmt: skip
+    thanks = ctx.t("✅ Saved, thank you! Your report number is #{id}.", id=report_id)
     return Done([ctx.say(thanks), await main_menu(ctx)])
 
 

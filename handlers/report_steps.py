@@ -203,3 +203,53 @@ def edit_step(parts: tuple[Part, ...], area_state: str, summary_state: str) -> S
         return part.state
 
     return Step(ask, answer)
+
+
+def summary_buttons(ctx: Ctx) -> list[Button]:
+    """Send / Edit / Cancel under a summary."""
+    t = ctx.t
+    return [Button(t("✅ Send"), "send"), Button(t("✏️ Edit"), "edit"), cancel_button(ctx)]
+
+
+def summary_choice(ctx: Ctx, edit_state: str) -> str | Invalid | None:
+    """None to send; the edit state; or a reply saying what the summary expects."""
+    choice = pick(ctx, summary_buttons(ctx))
+    if choice == "send":
+        return None
+    if choice == "edit":
+        return edit_state
+    return Invalid(
+        ctx.say(ctx.t("Please press Send to save the report, Edit to change it, or Cancel."))
+    )
+
+
+async def store_report(
+    ctx: Ctx,
+    draft: Draft,
+    *,
+    kind: str,
+    status: str,
+    category: str,
+    severity: str | None = None,
+    participants: int | None = None,
+) -> int:
+    """Save the draft as a report (with its NLP) and return its number."""
+    assert ctx.person is not None
+    a = analysis(draft["text"])
+    return await ctx.tx.insert_report(
+        kind=kind,
+        person_id=ctx.person.id,
+        area_id=draft.get("area_id"),
+        raw_text=draft["text"],
+        norm_text=a.normalized,
+        tokens=list(a.tokens),
+        category=category,
+        severity=severity,
+        participants=participants,
+        photos=draft.get("photos", []),
+        latitude=draft.get("latitude"),
+        longitude=draft.get("longitude"),
+        status=status,
+        channel=ctx.inc.channel,
+        event_id=ctx.inc.event_id,
+    )
