@@ -161,8 +161,9 @@ class TelegramChannel:
 
     async def start_polling(self) -> None:
         """Start the getUpdates loop in the background."""
-        # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict.
-        await self._call(self.bot.delete_webhook())
+        # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict;
+        # a server without deleteWebhook (some self-hosted or test servers) is no reason to stop.
+        await self._quietly("deleteWebhook", self.bot.delete_webhook())
         poller = Poller(self.bot, self._take, self._stopping, self.poll_timeout)
         self._poller = asyncio.create_task(poller.run(), name="telegram-polling")
         log.info("telegram polling started")
