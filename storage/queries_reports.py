@@ -99,10 +99,3 @@ class ReportQueries:
         if since is not None:
             q = q.where(reports.c.created_at >= since)
         return [ReportRow(**r._mapping) for r in await self.conn.execute(q)]
-
-    async def report_event_exists(self: Tx, channel: str, event_id: str) -> bool:
-        """Whether a report already came from this inbound event."""
-        found = await self.conn.scalar(
-            select(reports.c.id).where(reports.c.channel == channel, reports.c.event_id == event_id)
-        )
-        return found is not None

@@ -132,8 +132,3 @@ class Store:
     def dialect(self) -> str:
         """sqlite or postgresql."""
         return self.engine.dialect.name
-
-
-def row_dict(row: Any) -> dict[str, Any]:
-    """A result row as a plain dict."""
-    return dict(row._mapping)
