@@ -25,8 +25,9 @@ from telegram.error import InvalidToken, TelegramError
 from bot.channels.errors import ConfigError
 from bot.channels.telegram_parse import ALLOWED_UPDATES, CHANNEL, parse_update
 from bot.channels.telegram_poll import Poller
-from bot.channels.telegram_render import COMMAND_MENU, Part, pressed_label, render, with_choice
+from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
 from bot.channels.telegram_transport import Pacer, channel_error, make_bot
+from bot.config import LANGUAGES
 from bot.messages import Incoming, Outgoing
 
 if TYPE_CHECKING:
@@ -225,9 +226,8 @@ class TelegramChannel:
 
     async def set_commands(self, default_language: str) -> None:
         """Publish the command menu in each language, and a default for everyone else."""
-        for lang in (*COMMAND_MENU, None):
-            menu = COMMAND_MENU[lang or default_language]
-            commands = [BotCommand(command, text) for command, text in menu]
+        for lang in (*LANGUAGES, None):
+            commands = [BotCommand(c, text) for c, text in command_menu(lang or default_language)]
             request = self.bot.set_my_commands(commands, language_code=lang)
             await self._quietly("setMyCommands", request)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import N_, translator
 from bot.messages import Button, Outgoing
 
 log = logging.getLogger(__name__)
@@ -151,34 +152,20 @@ def with_choice(text: str | None, label: str | None) -> str | None:
     return marked if utf16_len(marked) <= TEXT_LIMIT else None
 
 
-# The command menu (setMyCommands), per language; commands map to menu actions in
-# handlers/router.py COMMANDS.
-COMMAND_MENU: dict[str, tuple[tuple[str, str], ...]] = {
-    "th": (
-        ("start", "เริ่มต้น / ลงทะเบียนด้วยรหัสเชิญ"),
-        ("report", "📝 รายงานความก้าวหน้า"),
-        ("problem", "⚠️ แจ้งปัญหา / อุปสรรค"),
-        ("myreports", "📋 รายงานของฉัน"),
-        ("help", "❓ วิธีใช้"),
-        ("language", "🌐 เปลี่ยนภาษา"),
-        ("cancel", "✖️ ยกเลิกขั้นตอนที่ทำอยู่"),
-    ),
-    "en": (
-        ("start", "Start / register with an invite code"),
-        ("report", "📝 Report progress"),
-        ("problem", "⚠️ Report a problem"),
-        ("myreports", "📋 My reports"),
-        ("help", "❓ Help"),
-        ("language", "🌐 Change language"),
-        ("cancel", "✖️ Cancel what you are doing"),
-    ),
-    "ms": (
-        ("start", "Mula / daftar dengan kod jemputan"),
-        ("report", "📝 Lapor kemajuan"),
-        ("problem", "⚠️ Lapor masalah"),
-        ("myreports", "📋 Laporan saya"),
-        ("help", "❓ Bantuan"),
-        ("language", "🌐 Tukar bahasa"),
-        ("cancel", "✖️ Batalkan langkah ini"),
-    ),
-}
+# The command menu (setMyCommands); commands map to menu actions in handlers/router.py
+# COMMANDS, descriptions come from the translation catalogs.
+COMMANDS = (
+    ("start", N_("Start / register with an invite code")),
+    ("report", N_("📝 Report progress")),
+    ("problem", N_("⚠️ Report a problem")),
+    ("myreports", N_("📋 My reports")),
+    ("help", N_("❓ Help")),
+    ("language", N_("🌐 Change language")),
+    ("cancel", N_("✖️ Cancel what you are doing")),
+)
+
+
+def command_menu(lang: str) -> list[tuple[str, str]]:
+    """The bot's commands with their descriptions in one language."""
+    t = translator(lang)
+    return [(command, t(description)) for command, description in COMMANDS]
