@@ -121,14 +121,3 @@ class GeoQueries:
         """One area by id."""
         row = (await self.conn.execute(_area_select().where(areas.c.id == area_id))).first()
         return None if row is None else Area(**row._mapping)
-
-    async def area_ids_in(self: Tx, scope: str, ref_id: int | None) -> list[int]:
-        """Area ids covered by one scope entry (area, district, province or all)."""
-        q = select(areas.c.id).select_from(areas.join(districts))
-        if scope == "area":
-            q = q.where(areas.c.id == ref_id)
-        elif scope == "district":
-            q = q.where(areas.c.district_id == ref_id)
-        elif scope == "province":
-            q = q.where(districts.c.province_id == ref_id)
-        return [int(i) for i in (await self.conn.execute(q)).scalars()]

@@ -175,10 +175,7 @@ class PeopleQueries:
 
     async def area_ids_of(self: Tx, person_id: int) -> list[int]:
         """Every area a person's scope covers."""
-        ids: set[int] = set()
-        for scope, ref in await self.scope_of(person_id):
-            ids.update(await self.area_ids_in(scope, ref))
-        return sorted(ids)
+        return [a.id for a in await self.areas_of_person(person_id)]
 
     async def overseers_of(self: Tx, area_id: int) -> list[Person]:
         """Active supervisors and admins whose scope covers an area."""
@@ -189,8 +186,7 @@ class PeopleQueries:
         )
         found = []
         for m in (r._mapping for r in rows.all()):
-            scope = await self.scope_of(m["id"])
-            if any(s == "all" for s, _ in scope) or area_id in await self.area_ids_of(m["id"]):
+            if area_id in await self.area_ids_of(m["id"]):  # an "all" scope covers every area
                 found.append(Person(m["id"], m["name"], m["role"], m["language"], m["active"]))
         return found
 

@@ -136,7 +136,7 @@ async def test_reports_scope_and_export(db: Store) -> None:
                 severity="high", status="open", channel="line",
             )  # fmt: skip
         pattani = await tx.find_province("Pattani")
-        in_pattani = await tx.area_ids_in("province", pattani)
+        in_pattani = [a.id for a in await tx.list_areas() if a.province_id == pattani]
         rows = await tx.reports_in_areas(in_pattani, kind="obstacle", statuses=("open",))
         assert [r.area_code for r in rows] == ["PTN01"]
         exported = await tx.export_reports()
