@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.dates import MONTHS as THAI_MONTHS
+
 # (text, kind, category code pressed for an obstacle). Progress texts carry counts in Thai
 # and Arabic digits, some carry none, so both the "about N — right?" and the "how many?"
 # steps of the progress flow are exercised.
@@ -92,20 +94,7 @@ COUNTS = ("๓๐ คน", "25 คน", "๑๒ คน", "40", "๘ คน", "18
 SKIP = "ข้าม"
 SEVERITIES = ("สูง", "ปานกลาง", "ต่ำ")
 SEVERITY_CODES = {"สูง": "high", "ปานกลาง": "medium", "ต่ำ": "low"}
-MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
+MONTHS = THAI_MONTHS["th_short"]
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
