@@ -24,7 +24,6 @@ from handlers.report_steps import (
     edit_step,
     excerpt,
     read_text,
-    short,
     store_report,
     summary_buttons,
     summary_choice,
@@ -68,7 +67,7 @@ def _category_buttons(ctx: Ctx, draft: Draft) -> list[Button]:
     ranked = draft.get("ranked") or list(nlp.CATEGORIES)
     suggested = draft.get("suggested")
     return [
-        Button(short(("✅ " if c == suggested != "other" else "") + category_name(ctx.t, c)),
+        Button(("✅ " if c == suggested != "other" else "") + category_name(ctx.t, c),
                f"cat:{c}")
         for c in ranked
     ]  # fmt: skip

@@ -12,13 +12,6 @@ from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip
 from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
 from storage.queries_geo import Area
 
-LABEL_MAX = 20  # LINE's quick-reply limit; Telegram is roomier but short labels read better
-
-
-def short(label: str) -> str:
-    """Fit a label on a button."""
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
-
 
 async def my_areas(ctx: Ctx) -> list[Area]:
     """The areas this person reports on (looked up once per message)."""
@@ -38,7 +31,7 @@ def area_ask(next_state: str):  # type: ignore[no-untyped-def]
         if len(areas) == 1:
             draft["area_id"] = areas[0].id
             return then(draft, next_state)
-        buttons = [Button(short(a.name), f"area:{a.code}") for a in areas]
+        buttons = [Button(a.name, f"area:{a.code}") for a in areas]
         return [ctx.say(ctx.t("📍 Which area is this about?"), [*buttons, cancel_button(ctx)])]
 
     return ask
@@ -49,9 +42,8 @@ def area_answer(next_state: str):  # type: ignore[no-untyped-def]
 
     async def answer(ctx: Ctx, draft: Draft) -> str | Invalid:
         areas = await my_areas(ctx)
-        options = [Button(short(a.name), f"area:{a.code}") for a in areas]
+        options = [Button(a.name, f"area:{a.code}") for a in areas]
         options += [Button(a.code, f"area:{a.code}") for a in areas]
-        options += [Button(a.name, f"area:{a.code}") for a in areas]
         chosen = pick(ctx, options)
         if chosen is None:
             return Invalid(
