@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
@@ -197,6 +198,4 @@ async def _nothing() -> AsyncIterator[None]:
 def _with_event_id(inc: Incoming) -> Incoming:
     if inc.event_id:
         return inc
-    from dataclasses import replace
-
     return replace(inc, event_id=uuid.uuid4().hex, received_at=inc.received_at or time.time())
