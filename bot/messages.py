@@ -46,7 +46,7 @@ class Incoming:
 
     def scrubbed(self) -> Incoming:
         """This event with code points no database can store (lone surrogates) replaced by U+FFFD."""
-        bad = {
+        bad: dict[str, Any] = {
             name: scrub(value)
             for name in _TEXT_FIELDS
             if isinstance(value := getattr(self, name), str) and not _storable(value)
