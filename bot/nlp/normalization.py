@@ -15,7 +15,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["normalize", "normalize_full"]
+__all__ = ["MAX_CHARS", "normalize", "normalize_full"]
+
+# Longer than any chat message (Telegram 4096, LINE 5000 characters): text past this is not
+# read by the NLP at all (a paste accident on the console must not hold the event loop).
+MAX_CHARS = 10_000
 
 _TONES = "\u0e48-\u0e4b"  # ่ ้ ๊ ๋
 _ABOVE = "\u0e31\u0e34-\u0e37\u0e47\u0e4d"  # ั ิ ี ึ ื ็ ํ
@@ -35,8 +39,15 @@ _TABLE.update({c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]})
 _TABLE.update({ord("\n"): "\n", ord("\r"): "\n", ord("\t"): " ", 0x0B: " ", 0x0C: " "})
 
 _NEEDS_TRANSLATE = re.compile(f"[{_ZERO_WIDTH}\u0e50-\u0e59\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_NEWLINE_RUN = re.compile(r"\s*\n\s*")
+# One pass over maximal whitespace runs (a run with a newline becomes one newline, any other
+# one space); `\s*\n\s*` would rescan a long run of spaces from every position in it.
+_WHITESPACE_RUN = re.compile(r"\s+")
 _SPACE_RUN = re.compile(r"[^\S\n]+")
+
+
+def _one_space(m: re.Match[str]) -> str:
+    return "\n" if "\n" in m.group() else " "
+
 
 # Each (pattern, replacement) mirrors one rule of pythainlp.util.normalize.
 _Repl = str | Callable[[re.Match[str]], str]
@@ -44,9 +55,11 @@ _THAI_FIXES: tuple[tuple[re.Pattern[str], _Repl], ...] = (
     # "พ ุ่ม" -> "พุ่ม": a space typed before a mark, unless the consonant ends a syllable
     (re.compile(f"([{_CONSONANTS}])(?<![{_VOWELS}][{_CONSONANTS}]) ([{_DANGLING}])"), r"\1\2"),
     (re.compile("\u0e40\u0e40"), "\u0e41"),  # เ + เ -> แ
-    (re.compile(f"([{_TONES}\u0e4c]+)([{_ABOVE}{_BELOW}]+)"), r"\2\1"),  # tone before vowel
+    # Runs are matched from their first character only, possessively: a long run of marks
+    # with no vowel after it must cost one pass, not one pass per starting position.
+    (re.compile(f"(?<![{_TONES}\u0e4c])([{_TONES}\u0e4c]++)([{_ABOVE}{_BELOW}]+)"), r"\2\1"),
     (re.compile(f"\u0e4d([{_TONES}]*)\u0e32"), "\\1\u0e33"),  # ํ + า -> ำ
-    (re.compile(f"([{_FOLLOW}]+)([{_TONES}]+)"), r"\2\1"),  # tone after follow vowel
+    (re.compile(f"(?<![{_FOLLOW}])([{_FOLLOW}]++)([{_TONES}]+)"), r"\2\1"),  # tone after follow
     (re.compile("([^\u0e24\u0e26])\u0e45"), "\\1\u0e32"),  # ๅ -> า except after ฤ ฦ
     # Doubled vowels and signs.  (pythainlp also merges them across spaces, "า า";
     # that is garbage either way, and leaving it keeps the fast screen exact.)
@@ -93,7 +106,7 @@ def normalize_full(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if _NEEDS_TRANSLATE.search(text):
         text = text.translate(_TABLE)
-    text = _SPACE_RUN.sub(" ", _NEWLINE_RUN.sub("\n", text))
+    text = _WHITESPACE_RUN.sub(_one_space, text)
     if not text.isascii():
         for pattern, repl in _THAI_FIXES:
             text = pattern.sub(repl, text)
@@ -104,6 +117,7 @@ def normalize_full(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return ``text`` in NFC with clean whitespace, ASCII digits and Thai marks in order."""
+    text = text[:MAX_CHARS]
     if text.isascii():
         return normalize_full(text) if _ASCII_SUSPECT.search(text) else text.strip()
     classes = text.encode("cp874", "replace").translate(_CLASSES)

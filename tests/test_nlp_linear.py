@@ -1,0 +1,41 @@
+"""Normalisation stays linear on worst-case input, and the NLP never reads unbounded text.
+
+A run of tone marks once cost 145 ms at 3k characters and 12.4 s at 30k (a backtracking
+regex rescanned the run from every position), on the event loop, delaying everyone.
+Timing is compared as a ratio (30k against 3k characters, same run), never as an absolute.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.nlp import analyze, normalize, tokenize
+from bot.nlp.normalization import MAX_CHARS, normalize_full
+
+# Repeated units that make a regex work hardest: runs of marks with nothing to pair with,
+# runs of whitespace, alternations that almost match a rewrite rule.
+WORST = ["\u0e48", "\u0e48\u0e34", "\u0e32\u0e48", " \u0e48", "\u0e4d\u0e48", "\u0e40", " \t",
+         "\u0e31", "\u0e32", "\u0e4c", "\u0e45", "\u0e4d\u0e32", "๑", "ก่ ", "\u200b"]  # fmt: skip
+
+
+def _best_of(text: str, rounds: int = 3) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        normalize_full(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_normalising_ten_times_more_text_costs_about_ten_times_more() -> None:
+    small = sum(_best_of("ก" + u * (3000 // len(u))) for u in WORST)
+    large = sum(_best_of("ก" + u * (30000 // len(u))) for u in WORST)
+    # Linear is 10; the quadratic regexes this guards against measured 100 and more.
+    assert large / small < 30, f"3k: {small * 1000:.1f} ms, 30k: {large * 1000:.1f} ms"
+
+
+def test_nlp_reads_at_most_max_chars() -> None:
+    huge = "งบประมาณไม่พอ " * 5000  # 70,000 characters
+    assert len(normalize(huge)) <= MAX_CHARS
+    assert sum(map(len, tokenize(huge))) <= MAX_CHARS
+    assert len(analyze(huge).normalized) <= MAX_CHARS
