@@ -14,11 +14,15 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness and a cheap database check."""
+    """Liveness and a cheap database check: ok or not ok, nothing more (figures are /metrics)."""
     runtime = request.app[RUNTIME]
-    async with runtime.store.tx() as tx:
-        counts = await tx.outbox_counts()
-    return web.json_response({"status": "ok", "outbox": counts})
+    try:
+        async with runtime.store.tx() as tx:
+            await tx.outbox_counts()
+    except Exception as exc:
+        log.warning("health check failed: %s", type(exc).__name__)
+        return web.json_response({"status": "not ok"}, status=503)
+    return web.json_response({"status": "ok"})
 
 
 def build_app(runtime: Runtime) -> web.Application:
@@ -30,14 +34,31 @@ def build_app(runtime: Runtime) -> web.Application:
         add_routes: Any = getattr(channel, "add_routes", None)
         if add_routes is not None:
             add_routes(app)
+    # A channel still starting (its API unreachable) gets its route now, answering 503 until
+    # it is up: the platform redelivers, and the router cannot change once serving.
+    for path, name in runtime.deferred_routes():
+        app.router.add_post(path, _when_ready(runtime, name))
     return app
 
 
-async def serve(runtime: Runtime, port: int) -> web.AppRunner:
-    """Start serving on all interfaces; returns the runner to clean up."""
+def _when_ready(runtime: Runtime, name: str) -> Any:
+    async def route(request: web.Request) -> web.StreamResponse:
+        handler = getattr(runtime.channels.get(name), "webhook", None)
+        if handler is None:
+            return web.Response(status=503, text="starting")
+        return await handler(request)  # type: ignore[no-any-return]
+
+    return route
+
+
+async def serve(runtime: Runtime, port: int, host: str = "0.0.0.0") -> web.AppRunner:
+    """Start serving (all interfaces by default), then register webhooks; returns the runner."""
     runner = web.AppRunner(build_app(runtime), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host="0.0.0.0", port=port)
+    site = web.TCPSite(runner, host=host, port=port)
     await site.start()
-    log.info("web server listening on port %d", port)
+    runtime.web_address = runner.addresses[0][:2]
+    log.info("web server listening on port %d", runtime.web_address[1])
+    # Only now may a platform be told to call us (Telegram's setWebhook).
+    await runtime.on_listening()
     return runner

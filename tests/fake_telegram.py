@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +119,8 @@ class FakeTelegram:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
+    # Called on setWebhook before it is answered (a test checks the bot already listens).
+    on_set_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -294,6 +296,8 @@ class FakeTelegram:
         return self._queue[:100]
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        if self.on_set_webhook is not None:
+            await self.on_set_webhook(p)
         self.webhook = p
         return True
 

@@ -56,6 +56,7 @@ class TelegramChannel:
         self.inbound = inbound
         self.poll_timeout = poll_timeout
         self.secret: str | None = None  # set in webhook mode
+        self._webhook_url: str | None = None
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -180,20 +181,33 @@ class TelegramChannel:
 
     # webhook
 
+    def expect_webhook(self, url: str, secret: str) -> None:
+        """Webhook mode: accept updates signed with `secret`; register `url` once listening."""
+        self.secret = secret
+        self._webhook_url = url
+
+    async def on_listening(self) -> None:
+        """The web server is up: now Telegram may be told where to POST (not before)."""
+        if self._webhook_url is not None and self.secret is not None:
+            await self.use_webhook(self._webhook_url, self.secret)
+
     async def use_webhook(self, url: str, secret: str) -> None:
         """Ask Telegram to POST updates to `url`, signed with `secret`."""
         self.secret = secret
         await self._call(
             self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         )
-        log.info("telegram webhook registered at %s", urlsplit(url).netloc)
+        # The host only: a URL may carry a username and password for a proxy.
+        parts = urlsplit(url)
+        where = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+        log.info("telegram webhook registered at %s", where)
 
     def add_routes(self, app: web.Application) -> None:
         """Serve POST /webhooks/telegram on the shared web server (webhook mode only)."""
         if self.secret is not None:
-            app.router.add_post(WEBHOOK_PATH, self._webhook)
+            app.router.add_post(WEBHOOK_PATH, self.webhook)
 
-    async def _webhook(self, request: web.Request) -> web.Response:
+    async def webhook(self, request: web.Request) -> web.Response:
         """Check the secret, store the update, answer 200 at once, handle it in the background."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if self.secret is None or not hmac.compare_digest(given, self.secret.encode()):
@@ -201,6 +215,8 @@ class TelegramChannel:
             return web.Response(status=403)
         try:
             update = Update.de_json(await request.json(), self.bot)
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
         except Exception:  # not JSON, or not an update
             return web.Response(status=400)
         inc = parse_update(update)
@@ -272,8 +288,9 @@ async def start_channel(runtime: Runtime, receive: bool) -> TelegramChannel:
             return channel
         await channel.set_commands(settings.PRASAN_LANGUAGE)
         if settings.TELEGRAM_WEBHOOK_URL:
-            await channel.use_webhook(webhook_url(settings.TELEGRAM_WEBHOOK_URL),
-                                      await _webhook_secret(runtime))  # fmt: skip
+            # Registered by on_listening(), once the web server can take the first delivery.
+            channel.expect_webhook(webhook_url(settings.TELEGRAM_WEBHOOK_URL),
+                                   await _webhook_secret(runtime))  # fmt: skip
         else:
             await channel.start_polling()
     except BaseException:
