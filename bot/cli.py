@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
+    from bot import outbox_cli
+
+    outbox_cli.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
@@ -58,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, serve
+    from bot import admin, outbox_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -73,6 +76,9 @@ def _command(args: argparse.Namespace) -> Command:
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("nlp", "analyze"): admin.nlp_analyze,
+        ("outbox", "status"): outbox_cli.status,
+        ("outbox", "dead"): outbox_cli.dead,
+        ("outbox", "retry"): outbox_cli.retry,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     return table[(args.command, sub)]
@@ -81,7 +87,7 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite")
+    quiet = args.command in ("console", "nlp", "export", "invite", "outbox")
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     PRASAN_WEEKLY_DIGEST_CRON: str = "0 8 * * mon"
     # A run missed while no worker was up is caught up once if the worker returns in time.
     PRASAN_JOB_GRACE: str = "6h"
+    # The outbox keeps retrying a message this long after its first failure, then gives up
+    # on it (dead letter, admins alerted, `prasan outbox retry` re-queues).
+    PRASAN_GIVE_UP_AFTER: str = "24h"
+    # When set, GET /metrics wants `Authorization: Bearer <token>`.
+    PRASAN_METRICS_TOKEN: SecretStr | None = None
+    # Who holds a sender's leases (default host:role); set it when several processes with
+    # the same role share a host, so a restart takes back only its own.
+    PRASAN_INSTANCE: str | None = Field(default=None, max_length=64)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -93,7 +101,7 @@ class Settings(BaseSettings):
             cron_trigger(value, ZoneInfo("UTC"))  # raises ValueError naming what is wrong
         return value
 
-    @field_validator("PRASAN_JOB_GRACE")
+    @field_validator("PRASAN_JOB_GRACE", "PRASAN_GIVE_UP_AFTER")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -138,6 +146,11 @@ class Settings(BaseSettings):
     def job_grace(self) -> timedelta:
         """How late a missed scheduled run may still be caught up."""
         return parse_duration(self.PRASAN_JOB_GRACE)
+
+    @property
+    def give_up_after(self) -> timedelta:
+        """How long the outbox keeps retrying a failing message."""
+        return parse_duration(self.PRASAN_GIVE_UP_AFTER)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -13,7 +13,7 @@ from bot.channels.base import Channel
 from bot.channels.errors import ChannelError, ConfigError, ConnectionFailed
 from bot.config import Settings
 from bot.inbound import Inbound
-from bot.outbox import Sender
+from bot.outbox import Sender, default_instance
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,18 @@ class Runtime:
     _starting: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     @classmethod
-    async def create(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+    async def create(
+        cls, settings: Settings, *, migrate: bool = True, role: str = "run"
+    ) -> Runtime:
         """Open storage and build the inbound path (channels are added by `add_channel`)."""
         store = await Store.open(settings.DATABASE_URL, migrate=migrate)
-        sender = Sender(store, {})
+        sender = Sender(store, {}, instance=settings.PRASAN_INSTANCE or default_instance(role),
+                        give_up_after=settings.give_up_after)  # fmt: skip
+        sender.default_language, sender.timezone = settings.PRASAN_LANGUAGE, settings.timezone
         inbound = Inbound(
             store, settings.timezone, settings.PRASAN_LANGUAGE, on_queued=sender.deliver_now
         )
+        inbound.leased_by = sender.instance  # replies it queues are leased to this sender
         return cls(settings, store, inbound, sender)
 
     def add_channel(self, channel: Channel) -> None:

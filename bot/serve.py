@@ -37,7 +37,8 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     from bot.web import serve
 
     stop = stop_event_on_signals()
-    runtime = await Runtime.create(settings)
+    role = "run" if web and worker else "web" if web else "worker"
+    runtime = await Runtime.create(settings, role=role)
     nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
     tasks: list[asyncio.Task[None]] = []
@@ -46,6 +47,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
         if not runtime.channels:
             log.warning("no chat channel configured: set TELEGRAM_BOT_TOKEN and/or "
                         "LINE_CHANNEL_SECRET + LINE_CHANNEL_ACCESS_TOKEN (try `prasan console`)")  # fmt: skip
+        await runtime.sender.start()  # leases held when this process last died: due now
         await runtime.inbound.recover()
         if web:
             runner = await serve(runtime, settings.PORT)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.metrics import metrics_route
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", health)
+    app.router.add_get("/metrics", metrics_route)
     for channel in runtime.services:
         add_routes: Any = getattr(channel, "add_routes", None)
         if add_routes is not None:

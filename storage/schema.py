@@ -204,7 +204,8 @@ outbox = Table(
     Column("dedupe_key", String(200), nullable=False, unique=True),
     Column("retry_key", String(36), nullable=False),  # LINE X-Line-Retry-Key (UUID)
     Column("reply_token", String(256), nullable=True),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | failed | blocked
+    # pending | sending (leased) | sent | blocked | expired (not_after passed) | dead (given up)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", TS, nullable=False),
     Column("last_error", String(500), nullable=True),
@@ -215,8 +216,14 @@ outbox = Table(
     Column("person_id", Id, ForeignKey("people.id"), nullable=True),
     Column("tag", String(64), nullable=True),
     Column("not_after", TS, nullable=True),
+    # The sender: the LINE multicast a row was grouped into (its X-Line-Retry-Key), when its
+    # current run of failures began (give-up window), and who holds its lease.
+    Column("batch_key", String(36), nullable=True),
+    Column("failing_since", TS, nullable=True),
+    Column("leased_by", String(64), nullable=True),
     Index("ix_outbox_due", "status", "next_attempt_at"),
     Index("ix_outbox_tag", "tag"),
+    Index("ix_outbox_batch_key", "batch_key"),
 )
 
 # One row per scheduled job period ("digest-daily", "2026-11-21"): a period that finished

@@ -22,13 +22,14 @@ from aiohttp import web
 from telegram import Bot, BotCommand, Message, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.channels.errors import ConfigError
+from bot.channels.errors import ConfigError, Throttled
 from bot.channels.telegram_parse import ALLOWED_UPDATES, CHANNEL, parse_update
 from bot.channels.telegram_poll import Poller
 from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
 from bot.channels.telegram_transport import Pacer, channel_error, make_bot
 from bot.config import LANGUAGES
 from bot.messages import Incoming, Outgoing
+from bot.outbox_policy import Pause
 
 if TYPE_CHECKING:
     from bot.inbound import Inbound
@@ -62,6 +63,7 @@ class TelegramChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns: dict[str, asyncio.Lock] = {}  # one per chat: a few hundred people
         self.pacer = pacer or Pacer()
+        self.pause = Pause()  # a 429's Retry-After, for the whole channel
         self._sent_parts: OrderedDict[str, int] = OrderedDict()
 
     # --- send ---------------------------------------------------------------------------
@@ -83,7 +85,8 @@ class TelegramChannel:
         # A retried outbox row resumes after the parts that already went out: no repeats.
         done = self._sent_parts.get(retry_key, 0) if retry_key else 0
         for index in range(done, len(parts)):
-            async with self.pacer.slot(chat_id):
+            # After a 429 no request goes until Retry-After has passed, for any chat.
+            async with self.pacer.slot(chat_id, self.pause.check):
                 await self._call(self._send_part(chat_id, parts[index]))
             if retry_key:
                 self._sent_parts[retry_key] = index + 1
@@ -104,7 +107,10 @@ class TelegramChannel:
         try:
             return await request
         except TelegramError as exc:
-            raise channel_error(exc, self.bot.token) from None
+            error = channel_error(exc, self.bot.token)
+            if isinstance(error, Throttled):
+                self.pause.hold(error.retry_after)
+            raise error from None
 
     async def download(self, file_id: str) -> bytes:
         """The bytes of a file we keep by reference (a report photo's file_id)."""
