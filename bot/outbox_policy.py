@@ -74,7 +74,9 @@ class Spacer:
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
-            self._next = max(self._next, now) + self.interval
+                now = time.monotonic()
+            # From when this turn really came: after a stall, no catch-up burst.
+            self._next = now + self.interval
             if check is not None:
                 check()
 

@@ -15,6 +15,7 @@ import hmac
 import json
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,7 @@ class FakeLine:
         self._tokens: dict[str, tuple[str, float]] = {}  # reply token → (user, issued at)
         self._retry_keys: dict[str, str] = {}  # accepted retry key → request id
         # The monthly message quota (None: unlimited) and what was used of it.
+        self.deliveries: Counter[str] = Counter()  # accepted calls that reached each user
         self.quota_limit: int | None = None
         self.quota_used = 0
         # Requests per second allowed on multicast (LINE: 200); None: not enforced.
@@ -237,6 +239,7 @@ class FakeLine:
     def _deliver(self, to: list[str], messages: list[Any], multicast: bool = False) -> web.Response:
         for user in to:
             self.transcript.setdefault(user, []).extend(messages)
+            self.deliveries[user] += 1
         sent = [{"id": uuid.uuid4().hex[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
         headers = {"x-line-request-id": str(uuid.uuid4())}
         return web.json_response({} if multicast else {"sentMessages": sent}, headers=headers)
