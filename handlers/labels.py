@@ -18,8 +18,11 @@ SEVERITY_NAMES = {"low": N_("🟢 Low"), "medium": N_("🟡 Medium"), "high": N_
 STATUS_NAMES = {
     "submitted": N_("received"),
     "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
     "in_progress": N_("in progress"),
     "resolved": N_("resolved"),
+    "referred": N_("not ours (referred elsewhere)"),
+    "duplicate": N_("duplicate"),
 }
 KIND_NAMES = {"progress": N_("progress"), "obstacle": N_("problem")}
 
@@ -32,3 +35,8 @@ def category_name(t: Translator, code: str) -> str:
 def severity_name(t: Translator, code: str) -> str:
     """A severity code as the reader says it."""
     return t(SEVERITY_NAMES.get(code, code))
+
+
+def status_name(t: Translator, code: str) -> str:
+    """A report state as the reader says it."""
+    return t(STATUS_NAMES.get(code, code))

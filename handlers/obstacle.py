@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from bot import nlp
 from bot.i18n import N_
+from bot.nlp.terms import search_terms
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
@@ -28,7 +29,7 @@ from handlers.report_steps import (
     summary_buttons,
     summary_choice,
 )
-from handlers.supervision import notify_supervisors
+from handlers.ticket_notices import announce_problem, link_similar, office_name
 
 
 class S(StrEnum):
@@ -143,10 +144,14 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
         severity=draft["severity"],
     )  # fmt: skip
     t = ctx.t
-    names = await notify_supervisors(ctx, ticket, draft)
-    who = ", ".join(names) if names else t("the programme office")
+    terms = search_terms(analysis(draft["text"]).normalized)
+    await link_similar(ctx.tx, ticket, list(terms), ctx.tx.now())
+    stored = await ctx.tx.ticket(ticket)
+    assert stored is not None
+    who = office_name(t, await announce_problem(ctx.tx, stored))
     done = t("🎫 Recorded as ticket #{id}. {who} will see it and follow up.", id=ticket, who=who)
-    return Done([ctx.say(done), await main_menu(ctx)])
+    told = t("I will tell you here whenever its state changes.")
+    return Done([ctx.say(f"{done}\n{told}"), await main_menu(ctx)])
 
 
 EDIT = edit_step(

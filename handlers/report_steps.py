@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import nlp
+from bot.nlp.terms import search_terms
 from bot.i18n import N_
 from bot.messages import Button, Outgoing
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
@@ -244,4 +245,5 @@ async def store_report(
         status=status,
         channel=ctx.inc.channel,
         event_id=ctx.inc.event_id,
+        search_text=" ".join(search_terms(a.normalized)),
     )
