@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from bot import nlp
 from bot.i18n import N_
-from bot.nlp.terms import search_terms
 from bot.messages import Button, Outgoing
+from bot.nlp.terms import search_terms
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
 from handlers.labels import SEVERITY_NAMES, category_name, severity_name

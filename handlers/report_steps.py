@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import nlp
-from bot.nlp.terms import search_terms
 from bot.i18n import N_
 from bot.messages import Button, Outgoing
+from bot.nlp.terms import search_terms
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
 from storage.queries_geo import Area

@@ -93,8 +93,10 @@ def detail_text(
     linked: list[tuple[int, str | None]], *, location: bool,
 ) -> str:  # fmt: skip
     """Everything about one report, for a person allowed to see it."""
-    title = t("🎫 Problem #{id}", id=ticket.id) if ticket.kind == "obstacle" else t(
-        "📝 Report #{id}", id=ticket.id
+    title = (
+        t("🎫 Problem #{id}", id=ticket.id)
+        if ticket.kind == "obstacle"
+        else t("📝 Report #{id}", id=ticket.id)
     )
     lines = [title, t("State: {state}", state=status_name(t, ticket.status))]
     if ticket.duplicate_of:
@@ -150,7 +152,9 @@ async def detail(ctx: Ctx, ticket: Ticket) -> list[Outgoing]:
     if await can_act(ctx.tx, ctx.person, ticket):
         active_links = [n for n, _ in linked if n != ticket.id]
         buttons = state_buttons(ctx.t, ticket, active_links)
-    elif ctx.person.id == ticket.person_id and ticket.kind == "obstacle" and ticket.status in ACTIVE:
+    elif (
+        ctx.person.id == ticket.person_id and ticket.kind == "obstacle" and ticket.status in ACTIVE
+    ):
         buttons = [Button(ctx.t("➕ Add a follow-up"), f"ticket:{ticket.id}:add")]
     buttons.append(Button(ctx.t("🏠 Menu"), "m:menu"))
     photos = [Outgoing(text="", image_url=url) for url in await photo_urls(ctx, ticket)]

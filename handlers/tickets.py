@@ -154,7 +154,9 @@ async def take_followup(ctx: Ctx, draft: Draft) -> Invalid | Done:
     await ctx.tx.audit(f"person:{ctx.person.id}", "ticket_followup", report=ticket.id,
                        photo=photo is not None, channel=inc.channel)  # fmt: skip
     await tell_overseers_followup(ctx.tx, ticket, history_id, note, photo is not None)
-    return Done([await main_menu(ctx, ctx.t("✅ Added to problem #{id}. Thank you.", id=ticket.id))])
+    return Done(
+        [await main_menu(ctx, ctx.t("✅ Added to problem #{id}. Thank you.", id=ticket.id))]
+    )
 
 
 NOTE_FLOW = Flow("ticket_note", S.NOTE, {S.NOTE: Step(ask_note, take_note)})

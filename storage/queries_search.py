@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, literal_column, select, text
 
@@ -46,8 +46,10 @@ class SearchQueries:
         q = select(reports.c.id, reports.c.created_at, reports.c.search_text)
         if self.dialect == "sqlite":
             match = " OR ".join(f'"{t}"' for t in terms)  # terms are letters/digits only
-            ids = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
-                text(f"{FTS_TABLE} MATCH :match")
+            ids: Any = (
+                select(literal_column("rowid"))
+                .select_from(text(FTS_TABLE))
+                .where(text(f"{FTS_TABLE} MATCH :match"))
             )
             q = q.where(reports.c.id.in_(ids)).params(match=match)
         else:

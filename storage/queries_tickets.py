@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select, update
 
-from storage.schema import areas, districts, people, provinces, report_history, report_links, reports
+from storage.schema import (
+    areas,
+    districts,
+    people,
+    provinces,
+    report_history,
+    report_links,
+    reports,
+)
 
 if TYPE_CHECKING:
     from storage.store import Tx

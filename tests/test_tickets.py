@@ -96,7 +96,9 @@ async def test_supervisor_moves_a_problem_and_the_reporter_hears_each_change(
         history = await tx.history(ticket)
         audit = await tx.audit_entries("ticket_state")
     assert [(h.from_status, h.to_status, h.person) for h in history] == [
-        ("open", "acknowledged", "ผู้ดูแล ทดสอบ"), ("acknowledged", "resolved", "ผู้ดูแล ทดสอบ")]
+        ("open", "acknowledged", "ผู้ดูแล ทดสอบ"),
+        ("acknowledged", "resolved", "ผู้ดูแล ทดสอบ"),
+    ]
     assert history[0].note == "รับทราบแล้ว จะประสานกองคลังให้ค่ะ" and history[1].note is None
     assert [a["detail"]["to_status"] for a in audit] == ["acknowledged", "resolved"]
     assert all("note" not in a["detail"] for a in audit)  # free text stays out of the audit log

@@ -37,16 +37,16 @@ def search_terms(normalized: str) -> tuple[str, ...]:
         else:
             words.append(cleaned)
     seen: dict[str, None] = {}
-    for i, word in enumerate(words):
-        if word is None:
+    for i, first in enumerate(words):
+        if first is None:
             continue
-        if word.isdigit() or len(word) >= 2:
-            seen.setdefault(word)
-        joined = word
-        for nxt in words[i + 1 : i + MAX_JOIN]:
-            if nxt is None:
+        if first.isdigit() or len(first) >= 2:
+            seen.setdefault(first)
+        joined = first
+        for following in words[i + 1 : i + MAX_JOIN]:
+            if following is None:
                 break
-            joined += nxt
+            joined += following
             seen.setdefault(joined)
     return tuple(seen)
 
