@@ -196,6 +196,9 @@ async def _nothing() -> AsyncIterator[None]:
 
 
 def _with_event_id(inc: Incoming) -> Incoming:
+    # A lone surrogate (a JSON escape, an undecodable byte) cannot be stored: one bad code
+    # point is replaced rather than failing the event and the others stored with it.
+    inc = inc.scrubbed()
     if inc.event_id:
         return inc
     return replace(inc, event_id=uuid.uuid4().hex, received_at=inc.received_at or time.time())
