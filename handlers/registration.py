@@ -90,9 +90,7 @@ async def scope_words(ctx: Ctx, person_id: int) -> str:
     areas = [a.name for a in await ctx.tx.areas_of_person(person_id) if a.id in area_ids]
     if len(areas) > SHOWN_AREAS:
         more = len(areas) - SHOWN_AREAS
-        areas = areas[:SHOWN_AREAS] + [
-            t.plural("{n} more area", "{n} more areas", more)
-        ]  # fmt: skip
+        areas = [*areas[:SHOWN_AREAS], t.plural("{n} more area", "{n} more areas", more)]
     return join_names(t, parts + areas)
 
 

@@ -42,7 +42,7 @@ def test_scripted_console_session_registers_reports_and_exports(cli, tmp_path: P
     assert "ยินดีต้อนรับค่ะ คุณนิรันดร์ ทดสอบ" in out
     assert "[1] 📝 ส่งความก้าวหน้า" in out
     assert "รายงานเลขที่ #1" in out and "เรื่องเลขที่ #2" in out
-    assert '“อาชีพและรายได้”' in out
+    assert "“อาชีพและรายได้”" in out
     exported = cli("export", "reports").stdout
     assert exported.startswith("\ufeffid,kind,created_at,area_code,area_name,district,province,"
                                "reporter,text,category,severity,participants,status")  # fmt: skip

@@ -97,7 +97,7 @@ async def test_obstacle_report_transcript(runtime: Runtime, channel: str) -> Non
     await chat.press("แจ้งปัญหา")
     assert "เล่าปัญหา" in chat.text  # one area: no area question
     await chat.send("งบประมาน ยังไม่ได้รับการเบิกจ่าย จัดกิจกรรมไม่ได้ เป็นอุปสรรค์มาก")
-    assert '“งบประมาณ”' in chat.text and chat.labels[0] == "✅ งบประมาณ"
+    assert "“งบประมาณ”" in chat.text and chat.labels[0] == "✅ งบประมาณ"
     assert len(chat.labels) == 9  # every category, then cancel
     await chat.press("งบประมาณ")
     assert "เร่งด่วนแค่ไหน" in chat.text and "รุนแรง" not in chat.text
