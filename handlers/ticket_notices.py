@@ -86,7 +86,7 @@ async def announce_problem(tx: Tx, ticket: Ticket) -> tuple[str, str | None]:
             lines = [
                 head,
                 t("Category: {category}", category=category_name(t, ticket.category or "other")),
-                t("Severity: {severity}", severity=severity_name(t, ticket.severity or "")),
+                t("Urgency: {urgency}", urgency=severity_name(t, ticket.severity or "")),
                 t("Reported by: {name}", name=ticket.reporter),
                 t("Followed up by: {office}", office=office_name(t, office)),
                 excerpt(ticket.text, 800),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.dates import format_date, format_datetime
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, join_names
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx
 from handlers.labels import category_name, severity_name, status_name
@@ -73,7 +73,7 @@ def similar_line(t: Translator, linked: list[tuple[int, str | None]]) -> str | N
     """'Possibly the same as #4 (Rangae), #9 (Rueso)'."""
     if not linked:
         return None
-    which = ", ".join(f"#{n} ({district or '-'})" for n, district in linked)
+    which = join_names(t, [f"#{n} ({district or '-'})" for n, district in linked])
     return t("🔗 Possibly the same as {which}", which=which)
 
 
@@ -111,7 +111,7 @@ def detail_text(
     if ticket.category:
         lines.append(t("Category: {category}", category=category_name(t, ticket.category)))
     if ticket.severity:
-        lines.append(t("Severity: {severity}", severity=severity_name(t, ticket.severity)))
+        lines.append(t("Urgency: {urgency}", urgency=severity_name(t, ticket.severity)))
     if ticket.participants is not None:
         lines.append(t("Participants: {count}", count=ticket.participants))
     if ticket.latitude is not None and ticket.longitude is not None:

@@ -44,7 +44,7 @@ async def inbox_of(runtime: Runtime, chat: Chat, prefix: str = "") -> list[Outgo
     ]  # fmt: skip
 
 
-async def file_problem(chat: Chat, text: str, severity: str = "สูง") -> int:
+async def file_problem(chat: Chat, text: str, severity: str = "🔴 เร่งด่วน") -> int:
     await chat.press("แจ้งปัญหา")
     await chat.send(text)
     await chat.send(data=next(b.data for m in chat.last for b in m.buttons
@@ -148,7 +148,7 @@ async def test_the_reporter_adds_a_follow_up_and_the_supervisors_hear_of_it(
     runtime: Runtime, channel: str
 ) -> None:
     coordinator = await person(runtime, channel, "U-c")
-    ticket = await file_problem(coordinator, "ผู้นำชุมชนไม่ให้ความร่วมมือในการจัดเวที", "ต่ำ")
+    ticket = await file_problem(coordinator, "ผู้นำชุมชนไม่ให้ความร่วมมือในการจัดเวที", "ไม่เร่งด่วน")
     await coordinator.send(f"#{ticket}")
     assert "สถานะ: รอติดตาม" in coordinator.text
     await coordinator.press("เพิ่มข้อมูล")
