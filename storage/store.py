@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
@@ -55,7 +57,15 @@ class LoopConnection:
         return self.sync_connection.scalar(statement, parameters)
 
 
-class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries):
+class Tx(
+    GeoQueries,
+    PeopleQueries,
+    ReportQueries,
+    MessagingQueries,
+    ProactiveQueries,
+    AudienceQueries,
+    BroadcastQueries,
+):
     """One open transaction with every query Prasan makes."""
 
     def __init__(
