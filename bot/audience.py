@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.dates import BE_OFFSET
-from bot.i18n import Translator
+from bot.i18n import Translator, join_names, number
 from storage.queries_audience import ROLES, Reach, Target, TargetKind
 from storage.store import Tx
 
@@ -81,18 +81,18 @@ async def describe(tx: Tx, t: Translator, targets: list[Target]) -> str:
                 parts.append(t("district {name}", name=name))
             else:
                 parts.append(t("area {name}", name=name))
-    return ", ".join(parts)
+    return join_names(t, parts)
 
 
 def reach_line(t: Translator, reach: Reach) -> str:
     """'12 people: LINE 8, Telegram 4; 1 without a chat app'."""
     names = {"line": "LINE", "telegram": "Telegram", "console": t("console")}
     channels = ", ".join(f"{names.get(ch, ch)} {n}" for ch, n in sorted(reach.per_channel.items()))
-    text = t("{n} people", n=len(reach.person_ids))
+    text = t("{n} people", n=number(len(reach.person_ids)))
     if channels:
         text += f": {channels}"
     if reach.unreachable:
-        text += "; " + t("{n} without a chat app (blocked the bot)", n=reach.unreachable)
+        text += "; " + t("{n} without a chat app (blocked the bot)", n=number(reach.unreachable))
     return text
 
 

@@ -105,8 +105,8 @@ async def test_an_admin_broadcasts_to_a_province_and_gets_a_delivery_report(
     await runtime.sender.flush()
     phone = line if channel == "line" else telegram
     report = phone.got["U-admin"][-1].text
-    assert "#1" in report and "ส่งถึงแล้ว: 4" in report
-    assert "บล็อกบอตหรือติดต่อไม่ได้: 1" in report and "ยังไม่ได้ลงทะเบียน: 1" in report
+    assert "#1" in report and "ส่งถึงแล้ว: 4 คน" in report
+    assert "บล็อก “ประสาน” หรือติดต่อไม่ได้: 1 คน" in report and "ยังไม่ได้ลงทะเบียน: 1 คน" in report
     assert await broadcasting.tick(runtime.store) == 0  # reported once
 
 
@@ -186,7 +186,7 @@ async def test_a_scheduled_broadcast_waits_for_its_time(
     await boss.send("1/12/2569 08:00")
     assert "ผ่านไปแล้ว" in boss.text
     await boss.send("๒/๑๒/๒๕๖๙ ๐๙:๓๐")
-    assert "2 ธ.ค. 2569 09:30 น." in boss.text
+    assert "2 ธ.ค. 2569 09.30 น." in boss.text
     await boss.press("ยืนยัน")
     assert await broadcasting.tick(runtime.store) == 0
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=BKK))
@@ -211,7 +211,7 @@ async def test_cancel_at_every_step_and_nobody_in_the_audience(
         assert await tx.broadcasts_list() == []
     coordinator = await join(runtime, "line", "U-c", areas=("PTN01",))
     await coordinator.send(data="m:broadcast")
-    assert "เมนูนี้ไม่เปิดให้บทบาทของคุณ" in coordinator.text
+    assert "บัญชีของคุณใช้เมนูนี้ไม่ได้" in coordinator.text
 
 
 async def test_delivery_counts_treat_unknown_states_as_waiting() -> None:

@@ -38,7 +38,7 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 def test_counts_asks_then_queues_each_person_once(cli) -> None:  # type: ignore[no-untyped-def]
     asked = cli("broadcast", "--to", "province:ปัตตานี", "--to", "area:yla01",
                 "--text", "ประชุมประจำเดือน", stdin="n\n", code=1)  # fmt: skip
-    assert "To province Pattani, area บ้านบันนังสตา (YLA01): 3 people: console 3." in asked.stdout
+    assert "To province Pattani and area บ้านบันนังสตา (YLA01): 3 people: console 3." in asked.stdout
     assert "Nothing was sent." in asked.stdout
     assert "1," not in cli("broadcast", "list").stdout
     done = cli("broadcast", "--to", "province:Pattani", "--to", "role:coordinator",
