@@ -32,6 +32,8 @@ from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 
 
 def utcnow() -> datetime:
@@ -58,14 +60,9 @@ class LoopConnection:
 
 
 class Tx(
-    GeoQueries,
-    PeopleQueries,
-    ReportQueries,
-    MessagingQueries,
-    ProactiveQueries,
-    AudienceQueries,
-    BroadcastQueries,
-):
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(

@@ -1,15 +1,15 @@
 """broadcasts, meetings and meeting invitees
 
-Revision ID: 0004_broadcasts_meetings
-Revises: 0003_proactive_seams
+Revision ID: 0005_broadcasts_meetings
+Revises: 0004_problem_followup
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_broadcasts_meetings"
-down_revision = "0003_proactive_seams"
+revision = "0005_broadcasts_meetings"
+down_revision = "0004_problem_followup"
 branch_labels = None
 depends_on = None
 
