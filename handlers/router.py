@@ -23,9 +23,13 @@ from storage.queries_messaging import Conversation
 FLOWS: dict[str, Flow] = {
     f.name: f
     for f in (
-        progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP,
+        progress.FLOW,
+        obstacle.FLOW,
+        triage.FLOW,
+        tickets.NOTE_FLOW,
+        tickets.FOLLOWUP,
         broadcast.FLOW,
-    )  # fmt: skip
+    )
 }
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
