@@ -17,6 +17,8 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bot import admin_broadcast
+
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="channels + web server + scheduler + sender in one process")
@@ -56,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
+    admin_broadcast.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
@@ -63,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, search_cli, serve
+    from bot import admin, admin_broadcast, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -79,6 +82,7 @@ def _command(args: argparse.Namespace) -> Command:
         ("db", "upgrade"): admin.db_upgrade,
         ("search", None): search_cli.search_reports,
         ("nlp", "analyze"): admin.nlp_analyze,
+        ("broadcast", None): admin_broadcast.broadcast,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     return table[(args.command, sub)]
@@ -87,7 +91,7 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "search")
+    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search")
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Outgoing
-from handlers import actions, menu, obstacle, progress, registration, search, tickets, triage
+from handlers import (
+    actions,
+    broadcast,
+    menu,
+    obstacle,
+    progress,
+    registration,
+    search,
+    tickets,
+    triage,
+)
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
 from handlers.report_steps import my_areas
@@ -20,6 +30,7 @@ FLOWS: dict[str, Flow] = {
         tickets.NOTE_FLOW,
         tickets.FOLLOWUP,
         search.FLOW,
+        broadcast.FLOW,
     )
 }
 
@@ -62,12 +73,13 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:lang": menu.ask_language,
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
+    "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
     "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
+    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:broadcast"},
 }
 
 
