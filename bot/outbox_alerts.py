@@ -65,8 +65,9 @@ async def quota_warning(tx: Tx, used: int, limit: int) -> bool:
     percent = round(100 * used / limit)
 
     def compose(t: Translator) -> list[Outgoing]:
-        return [Outgoing(t("⚠️ {percent}% of this month's LINE message quota is used ({used} of "
-                           "{limit}). When it runs out, LINE messages wait until next month.",
+        return [Outgoing(t("⚠️ This month's LINE message quota is {percent} percent used "
+                           "({used} of {limit}). When it runs out, LINE messages wait until "
+                           "next month.",
                            percent=percent, used=used, limit=limit))]  # fmt: skip
 
     queued = False

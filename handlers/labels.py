@@ -14,12 +14,20 @@ CATEGORY_NAMES = {
     "drugs": N_("Drugs"),
     "other": N_("Other"),
 }
-SEVERITY_NAMES = {"low": N_("🟢 Low"), "medium": N_("🟡 Medium"), "high": N_("🔴 High")}
+# Stored as severity codes; people read urgency (ความรุนแรง means violence in the Deep South).
+SEVERITY_NAMES = {
+    "low": N_("🟢 Not urgent"),
+    "medium": N_("🟡 Fairly urgent"),
+    "high": N_("🔴 Urgent"),
+}
 STATUS_NAMES = {
     "submitted": N_("received"),
     "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
     "in_progress": N_("in progress"),
     "resolved": N_("resolved"),
+    "referred": N_("not ours (referred elsewhere)"),
+    "duplicate": N_("duplicate"),
 }
 KIND_NAMES = {"progress": N_("progress"), "obstacle": N_("problem")}
 
@@ -30,5 +38,10 @@ def category_name(t: Translator, code: str) -> str:
 
 
 def severity_name(t: Translator, code: str) -> str:
-    """A severity code as the reader says it."""
+    """A stored severity code as the reader says it: its urgency."""
     return t(SEVERITY_NAMES.get(code, code))
+
+
+def status_name(t: Translator, code: str) -> str:
+    """A report state as the reader says it."""
+    return t(STATUS_NAMES.get(code, code))

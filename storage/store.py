@@ -25,12 +25,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_outbox import OutboxQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 
 
 def utcnow() -> datetime:
@@ -57,8 +61,9 @@ class LoopConnection:
 
 
 class Tx(
-    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, OutboxQueries
-):
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, OutboxQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(

@@ -1,15 +1,15 @@
 """outbox delivery: multicast groups, failing window, lease holder
 
-Revision ID: 0004_outbox_delivery
-Revises: 0003_proactive_seams
+Revision ID: 0006_outbox_delivery
+Revises: 0005_broadcasts_meetings
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_outbox_delivery"
-down_revision = "0003_proactive_seams"
+revision = "0006_outbox_delivery"
+down_revision = "0005_broadcasts_meetings"
 branch_labels = None
 depends_on = None
 
