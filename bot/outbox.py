@@ -230,9 +230,9 @@ class Sender:
             self._ack(rows)
             return
         if isinstance(exc, Throttled):
-            until = now + timedelta(seconds=max(exc.retry_after, 1.0))
-            self.gates.pause(name, until)
-            log.warning("channel %s paused %.0fs by a 429", name, exc.retry_after)
+            until = now + timedelta(seconds=max(exc.retry_after, 0.1))
+            if self.gates.pause(name, until):
+                log.warning("channel %s paused %.1fs by a 429", name, exc.retry_after)
             self.metrics.count("retried", name, len(rows))
             async with self.store.tx() as tx:
                 await tx.outbox_later(ids, until, str(exc))

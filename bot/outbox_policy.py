@@ -36,10 +36,13 @@ class Gates:
     def __init__(self) -> None:
         self._until: dict[str, datetime] = {}
 
-    def pause(self, channel: str, until: datetime) -> None:
-        """Close the channel until `until` (a later pause extends it, an earlier one not)."""
+    def pause(self, channel: str, until: datetime) -> bool:
+        """Close the channel until `until` (a later pause extends it, an earlier one not);
+        True when this closed it or kept it closed longer."""
         if until > self._until.get(channel, until - timedelta(seconds=1)):
             self._until[channel] = until
+            return True
+        return False
 
     def closed_until(self, channel: str, now: datetime) -> datetime | None:
         """When the channel opens again, or None if it is open now."""
