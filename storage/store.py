@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_geo import GeoQueries
+from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
@@ -55,7 +56,9 @@ class LoopConnection:
         return self.sync_connection.scalar(statement, parameters)
 
 
-class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries):
+class Tx(
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, MediaQueries
+):
     """One open transaction with every query Prasan makes."""
 
     def __init__(
