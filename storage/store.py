@@ -31,6 +31,8 @@ from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 
 
 def utcnow() -> datetime:
@@ -57,8 +59,9 @@ class LoopConnection:
 
 
 class Tx(
-    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, MediaQueries
-):
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
+    SearchQueries, MediaQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(
