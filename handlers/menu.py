@@ -20,10 +20,18 @@ COORDINATOR_ITEMS = (
 SUPERVISOR_ITEMS = (
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
+    ("m:search", N_("🔎 Search")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
-ADMIN_ITEMS = SUPERVISOR_ITEMS
+ADMIN_ITEMS = (
+    ("m:broadcast", N_("📢 Broadcast")),
+    ("m:open", N_("⚠️ Open problems")),
+    ("m:latest", N_("📋 Latest reports")),
+    ("m:search", N_("🔎 Search")),
+    ("m:help", N_("❓ Help")),
+    ("m:lang", N_("🌐 Language")),
+)
 ITEMS_BY_ROLE = {
     "coordinator": COORDINATOR_ITEMS,
     "supervisor": SUPERVISOR_ITEMS,
@@ -64,12 +72,24 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "• Photos and locations can be added to a report.\n"
             '• Type "cancel" at any step to stop; nothing is saved until you press Send.'
         )
+    elif ctx.person.role == "admin":
+        text = ctx.t(
+            "ℹ️ How to use Prasan\n"
+            "• 📢 Broadcast: write an announcement, choose who receives it, send now or later; "
+            "a delivery report follows.\n"
+            "• ⚠️ Open problems and 📋 Latest reports across the programme.\n"
+            '• Type "cancel" at any step to stop.'
+        )
     else:
         text = ctx.t(
             "ℹ️ How to use Prasan\n"
             "• ⚠️ Open problems: problems reported in your areas that are not resolved.\n"
             "• 📋 Latest reports: the newest reports in your areas.\n"
             "• New problems in your areas are sent to you as they arrive."
+        )
+        text += "\n" + ctx.t(
+            "• 🔎 Search: find reports in your areas by their words (or type /search and the "
+            "words).\n• Type # and a number (e.g. #12) to open a problem and act on it."
         )
     return [await main_menu(ctx, text)]
 

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
@@ -60,7 +62,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, MediaQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

@@ -1,15 +1,15 @@
 """media served by the web server, the working-day calendar's overrides, coordinators' leave
 
-Revision ID: 0005_media_calendar
-Revises: 0004_problem_followup
+Revision ID: 0006_media_calendar
+Revises: 0005_broadcasts_meetings
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_media_calendar"
-down_revision = "0004_problem_followup"
+revision = "0006_media_calendar"
+down_revision = "0005_broadcasts_meetings"
 branch_labels = None
 depends_on = None
 
