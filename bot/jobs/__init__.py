@@ -22,7 +22,7 @@ from bot.jobs.base import (
 from bot.jobs.runner import Preview, RunOutcome, RunStatus, catch_up, preview_job, run_job
 
 # Job modules register themselves on import; add new ones here.
-# (none yet)
+from bot.jobs import escalation as escalation  # noqa: E402
 
 __all__ = [
     "JOBS",
