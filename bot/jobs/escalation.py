@@ -67,8 +67,12 @@ async def escalate(tx: Tx, run: JobRun) -> list[Notice]:
         return []
     admins = [p for p in await tx.people_list() if p.role == "admin" and p.active]
     return [
-        Notice(admin.id, _compose(ticket, waited), f"escalate:{ticket.id}:{admin.id}",
-               tag=f"ticket:{ticket.id}")  # fmt: skip
+        Notice(
+            admin.id,
+            _compose(ticket, waited),
+            f"escalate:{ticket.id}:{admin.id}",
+            tag=f"ticket:{ticket.id}",
+        )  # fmt: skip
         for ticket, waited in overdue
         for admin in admins
     ]
