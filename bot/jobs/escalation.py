@@ -72,7 +72,7 @@ async def escalate(tx: Tx, run: JobRun) -> list[Notice]:
             _compose(ticket, waited),
             f"escalate:{ticket.id}:{admin.id}",
             tag=f"ticket:{ticket.id}",
-        )  # fmt: skip
+        )
         for ticket, waited in overdue
         for admin in admins
     ]
