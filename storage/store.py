@@ -28,11 +28,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 from storage.writer import Job, LoopWriter, ThreadWriter
 
 
@@ -59,7 +63,10 @@ class LoopConnection:
         return self.sync_connection.scalar(statement, parameters)
 
 
-class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries):
+class Tx(
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(
