@@ -7,7 +7,8 @@ package imports them all, so the scheduler and the CLI see every job.
 from __future__ import annotations
 
 # Job modules register themselves on import; add new ones here.
-from bot.jobs import housekeeping  # noqa: F401  (media cleanup)
+from bot.jobs import escalation as escalation
+from bot.jobs import housekeeping as housekeeping  # media cleanup
 from bot.jobs.base import (
     JOBS,
     JobRun,
