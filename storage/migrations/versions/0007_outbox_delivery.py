@@ -1,15 +1,15 @@
 """outbox delivery: multicast groups, failing window, lease holder
 
-Revision ID: 0006_outbox_delivery
-Revises: 0005_broadcasts_meetings
+Revision ID: 0007_outbox_delivery
+Revises: 0006_media_calendar
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_outbox_delivery"
-down_revision = "0005_broadcasts_meetings"
+revision = "0007_outbox_delivery"
+down_revision = "0006_media_calendar"
 branch_labels = None
 depends_on = None
 
