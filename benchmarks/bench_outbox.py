@@ -8,7 +8,7 @@ Run: PYTHAINLP_OFFLINE=1 .venv/bin/python benchmarks/bench_outbox.py [--recipien
   a bucket of 3 per chat refilled at 1/s; beyond that it answers 429 with retry_after.
 - LINE (tests/fake_line.py): multicast of at most 500 ids (400 beyond), at most 200 multicast
   calls in any one-second window (429 beyond), retry keys remembered (409 on a repeat).
-The rows are queued as notify queues them (one per person, tag "broadcast:bench"), on a fresh
+The fakes run in a process of their own. The rows are queued as notify queues them (one per person, tag "broadcast:bench"), on a fresh
 SQLite file, then `Sender.run` (what `prasan worker` runs) drains them; the clock stops when
 the last row is recorded as sent.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import math
 import sys
@@ -41,6 +42,7 @@ from bot.messages import Outgoing, dump_messages  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from storage.queries_proactive import Reachable  # noqa: E402
 from tests.fake_line import SECRET, TOKEN, FakeLine  # noqa: E402
+from tests.fake_telegram import TOKEN as TG_TOKEN  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
 TEXT = ("📢 ขอเชิญผู้ประสานงานทุกพื้นที่เข้าร่วมเวทีถอดบทเรียนประจำไตรมาส "
@@ -61,18 +63,43 @@ async def queue_broadcast(runtime: Runtime, recipients: int) -> None:
             await tx.enqueue_notice(to, payload, f"broadcast:bench:{pid}", tag="broadcast:bench")
 
 
-async def run(recipients: int) -> dict[str, Any]:
+async def serve_fakes() -> None:
+    """Child process: both fakes with their limits on; prints the ports, then on a line
+    "report" on stdin prints what they received as one JSON line and exits."""
     tg = await FakeTelegram().start()
     line = await FakeLine().start()
     tg.overall_rate = 30
     line.multicast_rate = 200
+    print(json.dumps({"tg": [tg.api_url, tg.file_url], "line": [line.api_url, line.data_url]}),
+          flush=True)  # fmt: skip
+    await asyncio.to_thread(sys.stdin.readline)
+    multicasts = line.calls_to("/multicast")
+    print(json.dumps({
+        "tg_chats": {str(c): len(v) for c, v in tg.chats.items()},
+        "tg_429": tg.throttled, "tg_calls": len(tg.called("sendMessage")),
+        "line_deliveries": dict(line.deliveries), "multicast_calls": len(multicasts),
+        "multicast_max_ids": max((len(c.body["to"]) for c in multicasts), default=0),
+        "pushes": len(line.calls_to("/push")),
+    }), flush=True)  # fmt: skip
+    await tg.close()
+    await line.close()
+
+
+async def run(recipients: int) -> dict[str, Any]:
+    # The fakes run in their own process, as the platforms do: the bot's process only sends.
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-fakes", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None
+    urls = json.loads(await child.stdout.readline())
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(
             DATABASE_URL=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            TELEGRAM_BOT_TOKEN=SecretStr(tg.token), TELEGRAM_API_URL=tg.api_url,
-            TELEGRAM_FILE_URL=tg.file_url, LINE_CHANNEL_SECRET=SecretStr(SECRET),
-            LINE_CHANNEL_ACCESS_TOKEN=SecretStr(TOKEN), LINE_API_URL=line.api_url,
-            LINE_DATA_API_URL=line.data_url,
+            TELEGRAM_BOT_TOKEN=SecretStr(TG_TOKEN), TELEGRAM_API_URL=urls["tg"][0],
+            TELEGRAM_FILE_URL=urls["tg"][1], LINE_CHANNEL_SECRET=SecretStr(SECRET),
+            LINE_CHANNEL_ACCESS_TOKEN=SecretStr(TOKEN), LINE_API_URL=urls["line"][0],
+            LINE_DATA_API_URL=urls["line"][1],
         )  # fmt: skip
         runtime = await Runtime.create(settings, role="worker")
         try:
@@ -92,16 +119,17 @@ async def run(recipients: int) -> dict[str, Any]:
             await sender
         finally:
             await runtime.close()
-            await tg.close()
-            await line.close()
+            child.stdin.write(b"report\n")
+            await child.stdin.drain()
+            got = json.loads(await child.stdout.readline())
+            await child.wait()
     tg_half = math.ceil(recipients / 2)
     line_half = recipients // 2
     floor = max(tg_half / 30, math.ceil(line_half / 500) / 200)
-    tg_got = Counter({chat: len(sent) for chat, sent in tg.chats.items()})
-    line_got = Counter({user: len(msgs) for user, msgs in line.transcript.items()})
+    tg_got = Counter({int(c): n for c, n in got["tg_chats"].items()})
+    line_got = Counter(got["line_deliveries"])
     tg_ids = [9_000_000 + i for i in range(0, recipients, 2)]
     line_ids = [f"U{i:032x}" for i in range(1, recipients, 2)]
-    multicasts = line.calls_to("/multicast")
     return {
         "recipients": recipients,
         "elapsed": elapsed,
@@ -112,18 +140,19 @@ async def run(recipients: int) -> dict[str, Any]:
         "tg_dup": sum(max(0, tg_got[c] - 1) for c in tg_ids),
         "line_lost": sum(1 for u in line_ids if line_got[u] == 0),
         "line_dup": sum(max(0, line_got[u] - 1) for u in line_ids),
-        "tg_429": tg.throttled,
-        "tg_calls": len(tg.called("sendMessage")),
-        "multicast_calls": len(multicasts),
-        "multicast_max_ids": max((len(c.body["to"]) for c in multicasts), default=0),
-        "pushes": len(line.calls_to("/push")),
-    }
+        **{k: got[k] for k in ("tg_429", "tg_calls", "multicast_calls", "multicast_max_ids",
+                               "pushes")},
+    }  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_fakes:
+        asyncio.run(serve_fakes())
+        return
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     r = asyncio.run(run(args.recipients))

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.metrics import metrics_route
 from bot import media
+from bot.metrics import metrics_route
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
