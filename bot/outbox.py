@@ -19,6 +19,7 @@ import contextlib
 import logging
 import random
 import socket
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,8 +34,8 @@ from bot.channels.errors import (
     ReplyTokenInvalid,
     Throttled,
 )
-from bot.messages import load_messages
-from bot.outbox_alerts import alert_admins, late_note, quota_warning
+from bot.messages import Incoming, load_messages
+from bot.outbox_alerts import alert_admins, check_quota, late_note
 from bot.outbox_policy import GIVE_UP_AFTER, Gates, backoff
 from storage.queries_messaging import OutboxRow
 from storage.queries_outbox import Claimed
@@ -44,12 +45,12 @@ log = logging.getLogger(__name__)
 
 ACK_DELAY = 0.05  # seconds of sends acknowledged per transaction
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE accepts a reply token for about a minute
+TOKEN_SURELY_VALID = 55.0  # seconds: a token this young that LINE refuses was used
 # Rows claimed per pass: about ten seconds of Telegram at its limit, two full LINE multicasts.
 CLAIM = {"telegram": 300, "line": 1000}
 CLAIM_DEFAULT = 100
 CONCURRENCY = 64  # recipients served at once per channel (pacing decides the rate)
 QUOTA_EVERY = 900.0  # seconds between readings of LINE's monthly quota
-QUOTA_WARNING = 0.8  # admins are told when this share of the monthly quota is used
 
 
 def default_instance(role: str = "run") -> str:
@@ -187,8 +188,8 @@ class Sender:
                 await channel.send(row.recipient, messages, reply_token=token,
                                    retry_key=row.retry_key)  # fmt: skip
             except ReplyTokenInvalid:
-                if row.attempts > 1:
-                    # Refused while fresh, on a second attempt: our first attempt used it.
+                if await self._used_earlier(row):
+                    # Refused while surely valid, on a later attempt: an earlier one used it.
                     log.info("LINE reply token already used by an earlier attempt outbox=%s",
                              row.id)  # fmt: skip
                 else:
@@ -200,6 +201,20 @@ class Sender:
             await self._failed(rows, exc)
             return
         self._ack(rows)
+
+    async def _used_earlier(self, row: OutboxRow) -> bool:
+        """Whether a refused reply token can only mean an earlier attempt of this row used it:
+        it was tried before, and the token is younger than LINE keeps tokens for sure."""
+        if row.attempts <= 1:
+            return False
+        age = (self.now() - row.created_at).total_seconds()
+        event_id = row.dedupe_key.split(":", 2)[2] if row.dedupe_key.startswith("reply:") else ""
+        async with self.store.tx() as tx:
+            payload = await tx.inbox_payload(row.channel, event_id) if event_id else None
+        received = Incoming.from_json(payload).received_at if payload else None
+        if received is not None:  # the token's life began when LINE sent the event
+            age = max(age, time.time() - received)
+        return age < TOKEN_SURELY_VALID
 
     async def _multicast(self, rows: list[OutboxRow], key: str) -> None:
         if await self._paused(rows):
@@ -322,23 +337,7 @@ class Sender:
 
     async def check_quota(self) -> None:
         """Read LINE's monthly quota into /metrics; warn admins once a month from 80 %."""
-        line: Any = self.channels.get("line")
-        if line is None or not hasattr(line, "quota"):
-            return
-        try:
-            used, limit = await line.quota()
-        except ChannelError as exc:
-            log.warning("LINE quota not read: %s", exc)
-            return
-        self.metrics.quota_used.set(used)
-        if limit is None:
-            return
-        self.metrics.quota_limit.set(limit)
-        if limit and used / limit >= QUOTA_WARNING:
-            async with self.store.tx() as tx:
-                queued = await quota_warning(tx, used, limit)
-            if queued:
-                self.wake()
+        await check_quota(self)
 
     async def _quota_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

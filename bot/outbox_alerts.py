@@ -3,9 +3,11 @@ comes late (so an hours-old answer does not read as if fresh)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.channels.errors import ChannelError
 from bot.dates import format_datetime
 from bot.i18n import Translator, translator
 from bot.messages import Outgoing
@@ -16,8 +18,11 @@ from storage.store import Tx
 if TYPE_CHECKING:
     from bot.outbox import Sender
 
+log = logging.getLogger(__name__)
+
 ALERT_TAG = "outbox-alert"
 QUOTA_TAG = "line-quota"
+QUOTA_WARNING = 0.8  # admins are told when this share of the monthly quota is used
 # A reply this much later than the message it answers says so.
 LATE_AFTER = timedelta(minutes=10)
 
@@ -76,3 +81,24 @@ async def quota_warning(tx: Tx, used: int, limit: int) -> bool:
         result = await notify(tx, person_id, compose, key, tag=QUOTA_TAG)
         queued = queued or result == NotifyResult.QUEUED
     return queued
+
+
+async def check_quota(sender: Sender) -> None:
+    """Read LINE's monthly quota into the sender's metrics; warn admins from 80 %."""
+    line: Any = sender.channels.get("line")
+    if line is None or not hasattr(line, "quota"):
+        return
+    try:
+        used, limit = await line.quota()
+    except ChannelError as exc:
+        log.warning("LINE quota not read: %s", exc)
+        return
+    sender.metrics.quota_used.set(used)
+    if limit is None:
+        return
+    sender.metrics.quota_limit.set(limit)
+    if limit and used / limit >= QUOTA_WARNING:
+        async with sender.store.tx() as tx:
+            queued = await quota_warning(tx, used, limit)
+        if queued:
+            sender.wake()

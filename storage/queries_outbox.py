@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, exists, func, or_, select, update
 
 from storage.queries_messaging import SEND_LEASE, OutboxRow
-from storage.schema import identities, outbox, people
+from storage.schema import identities, inbox, outbox, people
 
 if TYPE_CHECKING:
     from storage.store import Tx
@@ -238,3 +238,10 @@ class OutboxQueries:
             select(people.c.id).where(people.c.role == "admin", people.c.active.is_(True))
         )
         return [int(i) for (i,) in rows.all()]
+
+    async def inbox_payload(self: Tx, channel: str, event_id: str) -> str | None:
+        """The stored event a reply answers (its time tells how old the reply token is)."""
+        got = await self.conn.scalar(
+            select(inbox.c.payload).where(inbox.c.channel == channel, inbox.c.event_id == event_id)
+        )
+        return None if got is None else str(got)

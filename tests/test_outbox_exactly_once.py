@@ -7,10 +7,11 @@ never marked sent (still leased). The next sender (same instance) starts and sen
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from bot.clock import MovableClock
-from bot.messages import Outgoing, dump_messages
+from bot.messages import Incoming, Outgoing, dump_messages
 from bot.outbox import Sender
 from bot.runtime import Runtime
 from storage.queries_messaging import OutboxRow
@@ -191,3 +192,27 @@ async def _leased(runtime: Runtime) -> list[OutboxRow]:
         for r in await rows(runtime)
         if r["status"] == "sending"
     ]
+
+
+async def test_a_token_refused_because_it_expired_is_not_mistaken_for_used(
+    wired: Runtime, fake_line: FakeLine, clock: MovableClock
+) -> None:
+    # The event waited 58 s before its reply was queued (a slow start): when the retry finds
+    # the token refused, it may have expired rather than been used, so the reply is pushed.
+    (member,) = await people(wired, "line", 1)
+    token = fake_line.reply_token(member.user)
+    event = Incoming("line", member.user, "สวัสดี", event_id="ev-slow", reply_token=token,
+                     received_at=time.time() - 58)  # fmt: skip
+    async with wired.store.tx() as tx:
+        await tx.inbox_add("line", "ev-slow", event.to_json(), processed=True)
+        await tx.enqueue_row("line", member.user, dump_messages([Outgoing("ได้รับแล้วค่ะ")]),
+                             "reply:line:ev-slow", reply_token=token, leased=True,
+                             leased_by=wired.sender.instance)  # fmt: skip
+    fake_line.expire(token)
+    later(clock, 3)
+    sender = _restarted(wired)
+    await sender.start()
+    await sender.deliver()
+    assert [(c.path.rsplit("/", 1)[-1], c.status) for c in fake_line.calls] == [
+        ("reply", 400), ("push", 200)]  # fmt: skip
+    assert len(fake_line.texts(member.user)) == 1
