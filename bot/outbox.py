@@ -20,7 +20,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from bot.outbox_alerts import alert_admins, check_quota, late_note
 from bot.outbox_policy import GIVE_UP_AFTER, Gates, backoff
 from storage.queries_messaging import OutboxRow
 from storage.queries_outbox import Claimed
-from storage.store import Store
+from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,18 @@ class Sender:
         self._acks: list[OutboxRow] = []
         self._ack_task: asyncio.Task[None] | None = None
         self._stopped: set[tuple[str, str]] = set()  # (channel, recipient) who blocked the bot
+        self._db = asyncio.Lock()
 
     def now(self) -> datetime:
         """The store's clock (tests move it)."""
         return self.store.clock()
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[Tx]:
+        # One transaction of the sender's at a time: its many concurrent sends would otherwise
+        # queue on SQLite's write lock, each holding a pooled connection, up to the busy timeout.
+        async with self._db, self.store.tx() as tx:
+            yield tx
 
     def wake(self) -> None:
         """New rows were queued (a job, the CLI in this process): look at the outbox now."""
@@ -98,7 +106,7 @@ class Sender:
 
     async def start(self) -> int:
         """Take back the leases a previous run of this process held when it died."""
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             count = await tx.reclaim_leases(self.instance)
         if count:
             log.info("took back %d outbox rows leased before a restart", count)
@@ -117,7 +125,7 @@ class Sender:
     async def _pass(self, name: str, ids: list[int] | None = None, limit: int | None = None) -> int:
         if self.gates.closed_until(name, self.now()) is not None:
             return 0
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             claimed = await tx.claim_due(
                 name, limit or CLAIM.get(name, CLAIM_DEFAULT), self.instance, ids=ids,
                 recipient=self.recipient, multicast=hasattr(self.channels[name], "multicast"),
@@ -132,7 +140,7 @@ class Sender:
         mine = [r for r in rows if r.channel in self.channels]
         others = [r.id for r in rows if r.channel not in self.channels]
         if others:  # a channel this process does not run: let its own sender pick them up
-            async with self.store.tx() as tx:
+            async with self._tx() as tx:
                 await tx.outbox_later(others, self.now(), "for another process", failed=False)
         if mine:
             await self._run(Claimed(mine, {}, 0))
@@ -194,7 +202,7 @@ class Sender:
                              row.id)  # fmt: skip
                 else:
                     # Recorded before pushing, so a retry can never reply *and* push.
-                    async with self.store.tx() as tx:
+                    async with self._tx() as tx:
                         await tx.outbox_drop_reply_token(row.id)
                     await channel.send(row.recipient, messages, retry_key=row.retry_key)
         except Exception as exc:
@@ -209,7 +217,7 @@ class Sender:
             return False
         age = (self.now() - row.created_at).total_seconds()
         event_id = row.dedupe_key.split(":", 2)[2] if row.dedupe_key.startswith("reply:") else ""
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             payload = await tx.inbox_payload(row.channel, event_id) if event_id else None
         received = Incoming.from_json(payload).received_at if payload else None
         if received is not None:  # the token's life began when LINE sent the event
@@ -233,7 +241,7 @@ class Sender:
         until = self.gates.closed_until(rows[0].channel, self.now())
         if until is None:
             return False
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             await tx.outbox_later([r.id for r in rows], until, "channel paused", failed=False)
         return True
 
@@ -249,14 +257,14 @@ class Sender:
             if self.gates.pause(name, until):
                 log.warning("channel %s paused %.1fs by a 429", name, exc.retry_after)
             self.metrics.count("retried", name, len(rows))
-            async with self.store.tx() as tx:
+            async with self._tx() as tx:
                 await tx.outbox_later(ids, until, str(exc))
             return
         if isinstance(exc, ContactStopped):
             log.info("recipient blocked the bot channel=%s outbox=%s", name, ids[0])
             self._stopped.add((name, rows[0].recipient))
             self.metrics.count("blocked", name, len(rows))
-            async with self.store.tx() as tx:
+            async with self._tx() as tx:
                 await tx.block_recipient(name, rows[0].recipient)
             return
         # Channel errors carry the platform's words; anything else only its type (it could
@@ -271,14 +279,14 @@ class Sender:
         log.warning("send failed channel=%s outbox=%s (%s); retry in %.0fs", name, ids[0],
                     error[:120], delay)  # fmt: skip
         self.metrics.count("retried", name, len(rows))
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             await tx.outbox_later(ids, now + timedelta(seconds=delay), error)
 
     async def _dead(self, rows: list[OutboxRow], error: str) -> None:
         name = rows[0].channel
         log.error("giving up channel=%s outbox=%s: %s", name, [r.id for r in rows][:5], error)
         self.metrics.count("dead", name, len(rows))
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             await tx.outbox_dead([r.id for r in rows], error)
             queued = await alert_admins(tx, rows, self.give_up_after)
         if queued:
@@ -294,10 +302,19 @@ class Sender:
 
     async def _flush_acks(self) -> None:
         await asyncio.sleep(ACK_DELAY)
+        failures = 0
         while self._acks:
             rows, self._acks = self._acks, []
-            async with self.store.tx() as tx:
-                await tx.outbox_delivered([r.id for r in rows])
+            try:
+                async with self._tx() as tx:
+                    await tx.outbox_delivered([r.id for r in rows])
+                failures = 0
+            except Exception as exc:  # by type: keep them and try again, or they would be resent
+                failures += 1
+                log.error("recording %d sends failed (%s); trying again", len(rows),
+                          type(exc).__name__)  # fmt: skip
+                self._acks = rows + self._acks
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
 
     async def flush(self) -> None:
         """Wait until every delivered row is recorded as sent."""
@@ -347,6 +364,6 @@ class Sender:
 
     async def compose_language(self, row: OutboxRow) -> str:
         """The language a row's recipient reads."""
-        async with self.store.tx() as tx:
+        async with self._tx() as tx:
             _identity, person = await tx.identity_and_person(row.channel, row.recipient)
         return person.language if person is not None else self.default_language

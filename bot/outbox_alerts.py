@@ -98,7 +98,7 @@ async def check_quota(sender: Sender) -> None:
         return
     sender.metrics.quota_limit.set(limit)
     if limit and used / limit >= QUOTA_WARNING:
-        async with sender.store.tx() as tx:
+        async with sender._tx() as tx:
             queued = await quota_warning(tx, used, limit)
         if queued:
             sender.wake()
