@@ -89,7 +89,7 @@ async def run(recipients: int) -> dict[str, Any]:
     # The fakes run in their own process, as the platforms do: the bot's process only sends.
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve-fakes", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, limit=2**26,  # the report is one long JSON line
     )  # fmt: skip
     assert child.stdin is not None and child.stdout is not None
     urls = json.loads(await child.stdout.readline())
