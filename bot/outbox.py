@@ -325,8 +325,7 @@ class Sender:
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Drain the outbox until `stop` is set: one loop per channel, so a paused or slow
-        channel never holds up another."""
-        await self.start()
+        channel never holds up another. (Call `start` first, before anything is received.)"""
         loops = [self._loop(name, stop, idle) for name in list(self.channels)]
         await asyncio.gather(*loops, self._quota_loop(stop))
         await self.flush()

@@ -43,11 +43,13 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     runner = scheduler = None
     tasks: list[asyncio.Task[None]] = []
     try:
+        # Leases held when this process last died are due now; before anything is received,
+        # so no reply leased by this run is taken for a dead one.
+        await runtime.sender.start()
         await runtime.add_configured_channels(receive=web)
         if not runtime.channels:
             log.warning("no chat channel configured: set TELEGRAM_BOT_TOKEN and/or "
                         "LINE_CHANNEL_SECRET + LINE_CHANNEL_ACCESS_TOKEN (try `prasan console`)")  # fmt: skip
-        await runtime.sender.start()  # leases held when this process last died: due now
         await runtime.inbound.recover()
         if web:
             runner = await serve(runtime, settings.PORT)
