@@ -70,6 +70,7 @@ class FakeLine:
         self._retry_keys: dict[str, str] = {}  # accepted retry key → request id
         # The monthly message quota (None: unlimited) and what was used of it.
         self.deliveries: Counter[str] = Counter()  # accepted calls that reached each user
+        self.delivered_by: dict[str, list[str]] = {}  # per user: reply / push / multicast
         self.quota_limit: int | None = None
         self.quota_used = 0
         # Requests per second allowed on multicast (LINE: 200); None: not enforced.
@@ -195,7 +196,7 @@ class FakeLine:
         if issued is None or time.monotonic() - issued[1] > self.reply_ttl:
             self.calls[-1].status = 400
             return _error(400, "Invalid reply token")
-        return self._deliver([issued[0]], body["messages"])
+        return self._deliver([issued[0]], body["messages"], how="reply")
 
     async def _push(self, request: web.Request) -> web.Response:
         body, refused = await self._record(request)
@@ -236,10 +237,13 @@ class FakeLine:
             self._retry_keys[key] = response.headers["x-line-request-id"]
         return response
 
-    def _deliver(self, to: list[str], messages: list[Any], multicast: bool = False) -> web.Response:
+    def _deliver(
+        self, to: list[str], messages: list[Any], multicast: bool = False, how: str = "push"
+    ) -> web.Response:
         for user in to:
             self.transcript.setdefault(user, []).extend(messages)
             self.deliveries[user] += 1
+            self.delivered_by.setdefault(user, []).append("multicast" if multicast else how)
         sent = [{"id": uuid.uuid4().hex[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
         headers = {"x-line-request-id": str(uuid.uuid4())}
         return web.json_response({} if multicast else {"sentMessages": sent}, headers=headers)

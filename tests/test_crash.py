@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -77,20 +78,20 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
     )  # fmt: skip
     line_users = [f"U{i:032x}" for i in range(USERS)]
     tg_people = [Person(6_000_000 + i) for i in range(USERS)]
-    bodies = []
-    for start in range(0, USERS, 10):
-        events = [fl.text_event(u, "สวัสดีค่ะ", line.reply_token(u))
-                  for u in line_users[start : start + 10]]  # fmt: skip
-        bodies.append(events)
+    groups = [line_users[start : start + 10] for start in range(0, USERS, 10)]
     unanswered: list[list[dict[str, Any]]] = []
     proc, port = await _start(env, tmp_path)
     try:
         for person in tg_people:
             tg.push(tg.message(person, "สวัสดีครับ"))
 
-        async def post_all(to_port: int, batches: list[list[dict[str, Any]]]) -> None:
+        async def post_all(to_port: int, batches: list[Any]) -> None:
             async with aiohttp.ClientSession() as http:
-                for events in batches:
+                for batch in batches:
+                    # LINE sends an event (with a fresh reply token) as it happens.
+                    events = batch if isinstance(batch[0], dict) else [
+                        fl.text_event(u, "สวัสดีค่ะ", line.reply_token(u)) for u in batch
+                    ]  # fmt: skip
                     raw = fl.body(*events)
                     try:
                         async with http.post(
@@ -102,14 +103,16 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
                     except aiohttp.ClientError:
                         unanswered.append(events)
 
-        poster = asyncio.create_task(post_all(port, bodies))
+        poster = asyncio.create_task(post_all(port, groups))
         total = 2 * USERS
         await _until(lambda: _replies(tg, line) >= kill_at * total, every=0.005)
         proc.send_signal(signal.SIGKILL)  # no clean-up at all
         await proc.wait()
         await poster
         sent_before = _replies(tg, line)
+        killed = time.monotonic()
         proc, port = await _start(env, tmp_path)
+        down = time.monotonic() - killed
         # LINE redelivers what it never got a 200 for, with the same webhookEventId.
         redelivered = [[{**e, "deliveryContext": {"isRedelivery": True}} for e in events]
                        for events in unanswered]  # fmt: skip
@@ -124,8 +127,16 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
         await tg.close()
         await line.close()
     assert 0 < sent_before < 2 * USERS
-    # LINE: exactly one accepted reply or push per person (a repeated retry key gets 409).
-    assert {line.deliveries[u] for u in line_users} == {1}, Counter(line.deliveries.values())
+    # LINE: a push or multicast never twice (its retry key is answered 409 on a repeat).
+    ways = {u: line.delivered_by.get(u, []) for u in line_users}
+    assert all(len(w) >= 1 and len(w) - w.count("reply") <= 1 for w in ways.values()), ways
+    doubled = [w for w in ways.values() if len(w) > 1]
+    assert all(sorted(w) == ["push", "reply"] for w in doubled), doubled
+    # A reply is exactly once when the process is back within its token's life; after a
+    # longer outage a reply LINE accepted just before the kill may be pushed once more
+    # (README: "Delivery guarantees").
+    if down < 30:
+        assert doubled == [], f"back after {down:.0f} s, yet {len(doubled)} replies doubled"
     # Telegram: everyone answered, at most one duplicate each.
     per_chat = Counter({p.id: len(tg.chats[p.id]) for p in tg_people})
     one = min(per_chat.values())  # messages in one reply
@@ -144,10 +155,9 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
     assert events == 2 * USERS and pending == 0
     assert replies == {"sent": 2 * USERS}
     duplicates = sum(n // one - 1 for n in per_chat.values())
-    print(
-        f"kill at {kill_at:.0%}: {sent_before} replies before the kill, "
-        f"{duplicates} Telegram duplicate(s), LINE 0"
-    )
+    print(f"kill at {kill_at:.0%}: {sent_before} replies before the kill, back after "
+          f"{down:.0f} s; {duplicates} Telegram duplicate(s), {len(doubled)} LINE reply "
+          "pushed again")  # fmt: skip
 
 
 async def _until(check: Callable[[], bool], every: float, within: float = 120) -> None:
