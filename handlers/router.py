@@ -8,10 +8,13 @@ from bot.messages import Outgoing
 from handlers import (
     actions,
     broadcast,
+    meetings,
+    meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
+    rsvp,
     tickets,
     triage,
 )
@@ -29,6 +32,9 @@ FLOWS: dict[str, Flow] = {
         tickets.NOTE_FLOW,
         tickets.FOLLOWUP,
         broadcast.FLOW,
+        meetings.FLOW,
+        meetings_admin.EDIT_FLOW,
+        rsvp.REASON_FLOW,
     )
 }
 
@@ -41,6 +47,7 @@ COMMANDS = {
     "/myreports": "m:mine",
     "/help": "m:help",
     "/language": "m:lang",
+    "/meetings": "m:meetings",
     "เมนู": "m:menu",
     "menu": "m:menu",
 }
@@ -72,11 +79,30 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:meetings": meetings_admin.meetings_menu,
+    "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:broadcast"},
+    "coordinator": {
+        "m:menu",
+        "m:progress",
+        "m:obstacle",
+        "m:mine",
+        "m:help",
+        "m:lang",
+        "m:meetings",
+    },
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings"},
+    "admin": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:broadcast",
+        "m:meetings",
+        "m:newmeeting",
+    },
 }
 
 
