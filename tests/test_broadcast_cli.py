@@ -88,8 +88,24 @@ def test_meeting_create_list_attendees_update_cancel(cli) -> None:  # type: igno
         (("meeting", "cancel", "1"), "already cancelled"),
         (("meeting", "update", "1", "--at", "2600-01-06 09:00"), "is cancelled"),
         (("meeting", "attendees", "7"), "no meeting #7"),
-        (("meeting", "create", "--title", "x", "--at", "2600-01-05 09:00", "--venue", "v",
-          "--to", "all", "--location", "north", "--yes"), "LAT,LON"),  # fmt: skip
+        (
+            (
+                "meeting",
+                "create",
+                "--title",
+                "x",
+                "--at",
+                "2600-01-05 09:00",
+                "--venue",
+                "v",
+                "--to",
+                "all",
+                "--location",
+                "north",
+                "--yes",
+            ),
+            "LAT,LON",
+        ),
     ]:
         err = cli(*args, code=1).stderr.strip()
         assert says in err and len(err.splitlines()) == 1, err

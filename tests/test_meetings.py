@@ -101,7 +101,7 @@ async def test_rsvp_on_both_apps_and_the_admin_sees_who_comes(
     amina.last = [notice]
     await amina.press("เข้าร่วม")
     assert "บันทึกว่าคุณจะเข้าร่วม" in amina.text
-    dolah.last = list((await notices(runtime, dolah)).values())[0]
+    dolah.last = next(iter((await notices(runtime, dolah)).values()))
     await dolah.press("ไม่สะดวก")
     assert "เหตุผล" in dolah.text and "⏭️ ข้าม" in dolah.labels
     await dolah.send("ติดจัดเวทีประชาคมที่บ้านในวันเดียวกัน")
@@ -169,7 +169,9 @@ async def test_reminders_skip_those_who_declined_and_come_once_in_their_window(
     assert "เริ่มแล้ว" in yes.text
 
 
-async def test_a_late_day_before_reminder_is_not_sent(runtime: Runtime, clock: MovableClock) -> None:
+async def test_a_late_day_before_reminder_is_not_sent(
+    runtime: Runtime, clock: MovableClock
+) -> None:
     chat = await join(runtime, "line", "U-late")
     async with runtime.store.tx() as tx:
         await tx.create_meeting(title="ประชุม", starts_at=START, venue="อำเภอ",
@@ -195,7 +197,9 @@ async def test_update_and_cancellation_notices_reach_everyone_told_once(
     assert "#1" in boss.text and "แจ้งรายละเอียดใหม่" in boss.text
     clock.advance(timedelta(minutes=1))  # the next minute's run
     assert await run(runtime) == 3  # somchai, arunee and the one who declined
-    update = (await notices(runtime, declined))[f"meeting:1:update:2:{await person_id(runtime, declined)}"]
+    update = (await notices(runtime, declined))[
+        f"meeting:1:update:2:{await person_id(runtime, declined)}"
+    ]
     assert "มีการเปลี่ยนแปลง" in update[0].text and "วันอังคารที่ 15 ธันวาคม 2569" in update[0].text
     assert "13.30 น." in update[0].text
     clock.advance(timedelta(minutes=1))
