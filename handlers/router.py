@@ -15,6 +15,7 @@ from handlers import (
     progress,
     registration,
     rsvp,
+    search,
     tickets,
     triage,
 )
@@ -31,6 +32,7 @@ FLOWS: dict[str, Flow] = {
         triage.FLOW,
         tickets.NOTE_FLOW,
         tickets.FOLLOWUP,
+        search.FLOW,
         broadcast.FLOW,
         meetings.FLOW,
         meetings_admin.EDIT_FLOW,
@@ -81,6 +83,7 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:meetings": meetings_admin.meetings_menu,
     "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
+    "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
     "coordinator": {
@@ -92,13 +95,14 @@ ALLOWED = {
         "m:lang",
         "m:meetings",
     },
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings"},
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
     "admin": {
         "m:menu",
         "m:help",
         "m:lang",
         "m:open",
         "m:latest",
+        "m:search",
         "m:broadcast",
         "m:meetings",
         "m:newmeeting",
@@ -160,6 +164,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     ticket = tickets.typed_ticket(inc.text) if conv is None and inc.data is None else None
     if ticket is not None:  # "#12" opens problem 12 (if the person may see it)
         return await tickets.open_ticket(ctx, ticket)
+    query = search.typed_search(inc.text) if conv is None and inc.data is None else None
+    if query is not None:  # "/search งบประมาณ"
+        return await search.begin(ctx, query)
 
     command = _command(ctx)
     if conv is not None:
