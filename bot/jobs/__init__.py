@@ -7,6 +7,7 @@ package imports them all, so the scheduler and the CLI see every job.
 from __future__ import annotations
 
 # Job modules register themselves on import; add new ones here.
+from bot.jobs import escalation as escalation
 from bot.jobs import meetings as meetings
 from bot.jobs.base import (
     JOBS,
