@@ -17,6 +17,7 @@ Flows receive a `Tx`, so all writes for one inbound message commit together
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -51,6 +52,8 @@ class LoopConnection:
     def __init__(self, conn: Connection) -> None:
         self.sync_connection = conn
         self.dialect = conn.dialect
+        # The sqlite3 connection underneath, for the hot statements (storage/hot_sqlite.py).
+        self.raw: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         """Run a statement now (no thread hop)."""
@@ -75,6 +78,8 @@ class Tx(
         self.conn = conn
         self.dialect = conn.dialect.name
         self._clock = clock
+        # Set in the SQLite writer thread: the hot statements skip SQLAlchemy there.
+        self.raw = conn.raw if isinstance(conn, LoopConnection) else None
 
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT that silently skips rows violating a unique constraint."""
