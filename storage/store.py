@@ -9,6 +9,8 @@ Two ways in, and neither ever blocks the event loop on the database:
   another process is waited for there, not on the loop.
 - ``async with store.tx() as tx`` is for everything else (the sender, jobs, admin,
   tests): SQLAlchemy's async engine, aiosqlite or asyncpg, one transaction per block.
+  On SQLite blocks take turns in the process, and the writer waits between two
+  batches while one is open.
 
 Flows receive a `Tx`, so all writes for one inbound message commit together
 (conversation state, report, outbox rows, inbox mark) or not at all.
@@ -110,6 +112,7 @@ class Store:
         else:
             self.writer = LoopWriter(engine, self._async_tx)
         self._holders: set[asyncio.Task[Any]] = set()
+        self._tx_lock = asyncio.Lock()
 
     def _loop_tx(self, conn: Connection) -> Tx:
         return Tx(LoopConnection(conn), self.clock)
@@ -144,8 +147,15 @@ class Store:
         if me is not None:
             self._holders.add(me)
         try:
-            async with self.engine.begin() as conn:
-                yield Tx(conn, self.clock)
+            if isinstance(self.writer, ThreadWriter):
+                # One connection writes at a time in this process, first come first
+                # served: the writer waits between two batches for this block (left to
+                # SQLite's busy handler, a busy writer could starve it past the timeout).
+                async with self._tx_lock, self.writer.paused(), self.engine.begin() as conn:
+                    yield Tx(conn, self.clock)
+            else:
+                async with self.engine.begin() as conn:
+                    yield Tx(conn, self.clock)
         finally:
             self._holders.discard(me)  # type: ignore[arg-type]
 

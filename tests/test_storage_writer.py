@@ -137,6 +137,19 @@ async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Sto
         assert await tx.inbox_add("line", "e1", "{}") is None
 
 
+async def test_transactions_off_the_message_path_take_turns_with_a_busy_writer(
+    db: Store,
+) -> None:
+    async def note(n: int, tx: Tx) -> str:
+        return await tx.kv_set_default(f"run-{n}", "x")
+
+    runs = [asyncio.ensure_future(db.run(partial(note, n))) for n in range(300)]
+    for n in range(20):  # each waits its turn between two of the writer's batches
+        async with db.tx() as tx:
+            await tx.kv_set_default(f"tx-{n}", "y")
+    assert await asyncio.gather(*runs) == ["x"] * 300
+
+
 # --- SQLite's writer thread against other processes --------------------------------
 
 _HOLDER = """
