@@ -40,6 +40,22 @@ OUTBOX_ADD = (
 )
 
 
+AREAS_OF_PERSON = (
+    "SELECT DISTINCT areas.id, areas.code, areas.name, areas.district_id,"
+    " districts.name_th AS district, districts.name_en AS district_en,"
+    " provinces.id AS province_id, provinces.name_th AS province,"
+    " provinces.name_en AS province_en"
+    " FROM areas JOIN districts ON districts.id = areas.district_id"
+    " JOIN provinces ON provinces.id = districts.province_id"
+    " JOIN person_scopes ON person_scopes.person_id = ? AND ("
+    "person_scopes.scope = 'area' AND person_scopes.ref_id = areas.id"
+    " OR person_scopes.scope = 'district' AND person_scopes.ref_id = areas.district_id"
+    " OR person_scopes.scope = 'province' AND person_scopes.ref_id = districts.province_id"
+    " OR person_scopes.scope = 'all')"
+    " WHERE areas.active IS 1 ORDER BY areas.code"
+)
+
+
 def ts(value: datetime | None) -> str | None:
     """An aware datetime as SQLAlchemy's SQLite DateTime stores it (naive UTC)."""
     if value is None:
@@ -57,6 +73,11 @@ def parse_ts(value: str | None) -> datetime | None:
 def identity_person(raw: sqlite3.Connection, channel: str, external_id: str) -> Any:
     """The identity row joined with its person, or None."""
     return raw.execute(IDENTITY_PERSON, (channel, external_id)).fetchone()
+
+
+def areas_of_person(raw: sqlite3.Connection, person_id: int) -> list[tuple[Any, ...]]:
+    """The active areas a person's scope covers, by code (columns as storage.queries_geo.Area)."""
+    return raw.execute(AREAS_OF_PERSON, (person_id,)).fetchall()
 
 
 def conversation(raw: sqlite3.Connection, person_id: int) -> tuple[str, str, Any, datetime] | None:

@@ -125,6 +125,8 @@ class PeopleQueries:
 
     async def areas_of_person(self: Tx, person_id: int) -> list[Area]:
         """The active areas a person's scope covers, by code (one query)."""
+        if self.raw is not None:
+            return [Area(*row) for row in hot.areas_of_person(self.raw, person_id)]
         stmt = statements(self.dialect).areas_of_person
         return [Area(**r._mapping) for r in await self.conn.execute(stmt, {"person_id": person_id})]
 

@@ -124,9 +124,14 @@ async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Sto
         conv = await tx.conversation(pid)
         row = await tx.enqueue_row("line", "U-both", "[]", "reply:line:e1")
         inbox = await tx.inbox_add("line", "e1", "{}", processed=True)
-        return ident, person, conv, row, inbox
+        return ident, person, conv, row, inbox, await tx.areas_of_person(supervisor)
 
-    ident, person, conv, row, inbox = await db.run(per_message)
+    async with db.tx() as tx:  # a supervisor of a province (both ways in must agree)
+        pattani = await tx.find_province("Pattani")
+        supervisor = await tx.create_person("ดูแล", "supervisor", [["province", pattani]])
+        expected = await tx.areas_of_person(supervisor)
+    ident, person, conv, row, inbox, areas = await db.run(per_message)
+    assert areas == expected and len(areas) > 1
     assert (ident.locked_until, ident.last_seen_at, ident.active) == (at, at, True)
     assert person is not None and person.id == pid and person.active is True
     assert conv.data == draft and conv.updated_at == at
