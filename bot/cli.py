@@ -17,7 +17,7 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bot import admin_broadcast
+    from bot import admin_broadcast, admin_meeting
 
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot import outbox_cli
 
     outbox_cli.add_parser(sub)
+    admin_meeting.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, outbox_cli, search_cli, serve
+    from bot import admin, admin_broadcast, admin_meeting, outbox_cli, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -89,6 +90,11 @@ def _command(args: argparse.Namespace) -> Command:
         ("outbox", "status"): outbox_cli.status,
         ("outbox", "dead"): outbox_cli.dead,
         ("outbox", "retry"): outbox_cli.retry,
+        ("meeting", "create"): admin_meeting.create,
+        ("meeting", "list"): admin_meeting.listing,
+        ("meeting", "attendees"): admin_meeting.attendees,
+        ("meeting", "update"): admin_meeting.update,
+        ("meeting", "cancel"): admin_meeting.cancel,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     return table[(args.command, sub)]
@@ -97,7 +103,8 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search", "outbox")
+    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search",
+                             "meeting", "outbox")  # fmt: skip
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -14,6 +14,7 @@ COORDINATOR_ITEMS = (
     ("m:progress", N_("📝 Report progress")),
     ("m:obstacle", N_("⚠️ Report a problem")),
     ("m:mine", N_("📋 My reports")),
+    ("m:meetings", N_("📅 Meetings")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
@@ -26,6 +27,7 @@ SUPERVISOR_ITEMS = (
 )
 ADMIN_ITEMS = (
     ("m:broadcast", N_("📢 Broadcast")),
+    ("m:meetings", N_("📅 Meetings")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:search", N_("🔎 Search")),
@@ -60,6 +62,19 @@ async def main_menu(ctx: Ctx, text: str | None = None) -> Outgoing:
     return ctx.say(text or ctx.t("What would you like to do? Choose below 👇"), menu_buttons(ctx))
 
 
+SMALL_TALK_REPLIES = {
+    "greeting": N_("👋 Hello, {name}! What would you like to do? Choose below 👇"),
+    "thanks": N_("🙏 You are welcome! If there is anything else, choose below 👇"),
+    "ack": N_("👍 Noted. If there is anything else, choose below 👇"),
+}
+
+
+async def small_talk(ctx: Ctx, kind: str) -> Outgoing:
+    """A friendly word back for a greeting, a thank-you or an 'ok', with the menu."""
+    assert ctx.person is not None
+    return await main_menu(ctx, ctx.t(SMALL_TALK_REPLIES[kind], name=ctx.person.name))
+
+
 async def show_help(ctx: Ctx) -> list[Outgoing]:
     """What the bot does for this role."""
     assert ctx.person is not None
@@ -77,6 +92,7 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "ℹ️ How to use Prasan\n"
             "• 📢 Broadcast: write an announcement, choose who receives it, send now or later; "
             "a delivery report follows.\n"
+            "• 📅 Meetings: call a meeting, see who is coming, change or cancel it.\n"
             "• ⚠️ Open problems and 📋 Latest reports across the programme.\n"
             '• Type "cancel" at any step to stop.'
         )

@@ -8,13 +8,17 @@ from bot.messages import Outgoing
 from handlers import (
     actions,
     broadcast,
+    meetings,
+    meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
+    rsvp,
     search,
     tickets,
     triage,
+    words,
 )
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
@@ -31,6 +35,9 @@ FLOWS: dict[str, Flow] = {
         tickets.FOLLOWUP,
         search.FLOW,
         broadcast.FLOW,
+        meetings.FLOW,
+        meetings_admin.EDIT_FLOW,
+        rsvp.REASON_FLOW,
     )
 }
 
@@ -43,6 +50,7 @@ COMMANDS = {
     "/myreports": "m:mine",
     "/help": "m:help",
     "/language": "m:lang",
+    "/meetings": "m:meetings",
     "เมนู": "m:menu",
     "menu": "m:menu",
 }
@@ -74,12 +82,32 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:meetings": meetings_admin.meetings_menu,
+    "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:broadcast"},
+    "coordinator": {
+        "m:menu",
+        "m:progress",
+        "m:obstacle",
+        "m:mine",
+        "m:help",
+        "m:lang",
+        "m:meetings",
+    },
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
+    "admin": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:search",
+        "m:broadcast",
+        "m:meetings",
+        "m:newmeeting",
+    },
 }
 
 
@@ -107,7 +135,7 @@ def _command(ctx: Ctx) -> str | None:
     word = (inc.text or "").strip().split(maxsplit=1)
     if word and word[0].split("@")[0].casefold() in COMMANDS:
         return COMMANDS[word[0].split("@")[0].casefold()]
-    return pick(ctx, menu.menu_buttons(ctx))
+    return pick(ctx, menu.menu_buttons(ctx)) or words.menu_word(inc.text)
 
 
 async def handle(ctx: Ctx) -> list[Outgoing]:
@@ -163,6 +191,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     if inc.data is not None:  # a button from an earlier message whose question is over
         return [await menu.main_menu(ctx, ctx.t("That button is no longer active. "
                                                 "Please choose below 👇"))]  # fmt: skip
+    talk = words.small_talk(inc.text) if inc.kind == "text" else None
+    if talk is not None or inc.kind == "sticker":
+        return [await menu.small_talk(ctx, talk or words.Chat.ACK)]
     if ctx.person.role == "coordinator" and inc.kind in ("text", "photo", "location"):
         return await triage.begin(ctx)
     if inc.kind not in ("text",):
