@@ -170,7 +170,7 @@ async def test_pacing_lets_a_reply_burst_then_one_message_a_period_per_chat() ->
     for chat in (1, 2, 3, 1, 2, 3, 1, 2, 3):  # three chats, a burst each: no waiting
         async with pacer.slot(chat):
             pass
-    assert loop.time() - start < 0.05
+    assert loop.time() - start < 0.2  # no per-chat wait (that would be ≥ 0.1 s a message)
     for _ in range(3):  # the fourth and later messages to one chat wait their turn
         async with pacer.slot(1):
             pass
