@@ -14,10 +14,12 @@ COORDINATOR_ITEMS = (
     ("m:progress", N_("📝 Report progress")),
     ("m:obstacle", N_("⚠️ Report a problem")),
     ("m:mine", N_("📋 My reports")),
+    ("m:leave", N_("🏖️ Leave")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
 SUPERVISOR_ITEMS = (
+    ("m:digest", N_("📰 Today's digest")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:search", N_("🔎 Search")),
@@ -25,6 +27,7 @@ SUPERVISOR_ITEMS = (
     ("m:lang", N_("🌐 Language")),
 )
 ADMIN_ITEMS = (
+    ("m:digest", N_("📰 Today's digest")),
     ("m:broadcast", N_("📢 Broadcast")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),

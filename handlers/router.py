@@ -8,10 +8,12 @@ from bot.messages import Outgoing
 from handlers import (
     actions,
     broadcast,
+    digest,
     menu,
     obstacle,
     progress,
     registration,
+    reminders,
     search,
     tickets,
     triage,
@@ -75,11 +77,22 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
+    "m:leave": reminders.leave_menu,
+    "m:digest": digest.todays_digest,
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:broadcast"},
+    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang", "m:leave"},
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:digest"},
+    "admin": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:search",
+        "m:broadcast",
+        "m:digest",
+    },
 }
 
 

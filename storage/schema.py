@@ -173,6 +173,11 @@ reports = Table(
     Column("status_changed_at", TS, nullable=True),
     Column("duplicate_of", Id, nullable=True),
     Column("search_text", Text, nullable=True),
+    # Reminders and digests: reports of a kind in a time window, open problems by age, and
+    # each area's latest progress report (migration 0007).
+    Index("ix_reports_kind_created_at", "kind", "created_at"),
+    Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
+    Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
 )
 
 # Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.

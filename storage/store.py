@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
+from storage.queries_calendar import CalendarQueries
+from storage.queries_digest import DigestQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
@@ -66,7 +68,8 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, CalendarQueries,
+    DigestQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
