@@ -95,7 +95,7 @@ class DigestQueries:
                 reports.c.category,
                 reports.c.severity,
                 reports.c.created_at,
-            )  # fmt: skip
+            )
             .where(*where)
             .order_by(reports.c.id)
             .limit(limit)
