@@ -74,5 +74,5 @@ def bars_per_week(
         if series:
             ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", fontsize=10,
                       bbox_to_anchor=(0.5, -0.1))  # fmt: skip
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.2)  # tight_layout: 2x slower
         return to_png(fig)

@@ -22,6 +22,8 @@ from storage.queries_geo import Area
 from storage.store import Tx
 
 STALE_AFTER = timedelta(days=7)
+NEW_LISTED = 100  # more in one day is a crisis the office hears of by phone; the rest are counted
+STALE_LISTED = 20
 CHUNK = 3500  # characters: well inside Telegram's 4096 and LINE's 5000, even in UTF-16 units
 
 
@@ -188,20 +190,64 @@ async def scope_areas(tx: Tx, person_id: int) -> tuple[list[Area], list[int] | N
     return areas, None if everything else [a.id for a in areas]
 
 
+class DailyFacts:
+    """What the daily digests of one run share, queried once for all their areas.
+
+    Readers' windows mostly coincide (the previous working day), so a run makes a few
+    queries in all instead of a few per reader; each digest keeps its own areas' part.
+    """
+
+    def __init__(self, tx: Tx, area_ids: list[int] | None = None) -> None:
+        self.tx, self.ids = tx, area_ids
+        self._windows: dict[tuple[datetime, datetime], tuple[list[AreaCount], list[Problem]]] = {}
+        self._stale: dict[datetime, list[Problem]] = {}
+        self._scopes: dict[int, tuple[list[Area], list[int] | None]] = {}
+
+    async def scope(self, person_id: int) -> tuple[list[Area], list[int] | None]:
+        """A reader's areas (looked up once per run)."""
+        if person_id not in self._scopes:
+            self._scopes[person_id] = await scope_areas(self.tx, person_id)
+        return self._scopes[person_id]
+
+    async def window(
+        self, start: datetime, end: datetime, now: datetime
+    ) -> tuple[list[AreaCount], list[Problem]]:
+        """Progress per area in [start, end) and problems reported since `start`."""
+        if (start, end) not in self._windows:
+            counts = await self.tx.progress_by_area(self.ids, start, end)
+            self._windows[(start, end)] = (
+                counts,
+                await self.tx.problems_between(self.ids, start, now),
+            )
+        return self._windows[(start, end)]
+
+    async def stale(self, before: datetime) -> list[Problem]:
+        """Problems still open that were reported before `before`."""
+        if before not in self._stale:
+            self._stale[before] = await self.tx.problems_open_before(self.ids, before)
+        return self._stale[before]
+
+
 async def build_daily(
-    tx: Tx, person_id: int, now: datetime, tz: ZoneInfo, calendar: Calendar
-) -> DailyDigest:
+    tx: Tx, person_id: int, now: datetime, tz: ZoneInfo, calendar: Calendar,
+    facts: DailyFacts | None = None,
+) -> DailyDigest:  # fmt: skip
     """The daily digest of one person at `now`: the previous working day(s), in their scope."""
-    areas, ids = await scope_areas(tx, person_id)
+    if facts is None:  # one reader (the menu): only their areas are queried
+        areas, ids = await scope_areas(tx, person_id)
+        facts = DailyFacts(tx, ids)
+    else:
+        areas, _ = await facts.scope(person_id)
     by_id = {a.id: a for a in areas}
     today = now.astimezone(tz).date()
     since = calendar.previous_working_day(today, areas)
     start, end = at_midnight(since, tz), at_midnight(today, tz)
-    counts = await tx.progress_by_area(ids, start, end) if ids != [] else []
-    districts = district_lines(areas, counts)
-    new, new_total = await tx.problems_between(ids, start, now) if ids != [] else ([], 0)
-    stale, total = await tx.problems_open_before(ids, now - STALE_AFTER) if ids != [] else ([], 0)
+    counts, new = await facts.window(start, end, now) if areas else ([], [])
+    stale = await facts.stale(now - STALE_AFTER) if areas else []
+    new = [p for p in new if p.area_id in by_id]
+    stale = [p for p in stale if p.area_id in by_id]
     return DailyDigest(
-        tz, today, since, districts, problem_lines(new, by_id, now), new_total,
-        problem_lines(stale, by_id, now), total,
+        tz, today, since, district_lines(areas, counts),
+        problem_lines(new[:NEW_LISTED], by_id, now), len(new),
+        problem_lines(stale[:STALE_LISTED], by_id, now), len(stale),
     )  # fmt: skip

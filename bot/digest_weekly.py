@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import nlp
@@ -122,19 +123,55 @@ def week_label(day: date, lang: str) -> str:
     return f"{day.day} {months[day.month - 1] if lang == 'th' else months[day.month - 1][:3]}"
 
 
-async def chart_png(
-    tx: Tx, areas: list[Area], ids: list[int] | None, first: date, tz: ZoneInfo, lang: str
-) -> bytes:
-    """Progress reports per province in the 8 weeks ending with the week starting `first`."""
+@dataclass
+class WeeklyFacts:
+    """What the weekly digests of one run share, queried once for all their areas."""
+
+    tx: Tx
+    first: date  # Monday of the week covered
+    today: date
+    tz: ZoneInfo
+    ids: list[int] | None = None  # None: every area
+    _loaded: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """The week covered as [start, end)."""
+        return at_midnight(self.first, self.tz), at_midnight(
+            self.first + timedelta(days=7), self.tz
+        )
+
+    async def get(self, what: str) -> Any:
+        """One shared fact, queried on first use."""
+        if what not in self._loaded:
+            start, end = self.span
+            tx, ids = self.tx, self.ids
+            if what == "counts":
+                self._loaded[what] = await tx.progress_by_area(ids, start, end)
+            elif what == "latest":
+                self._loaded[what] = await tx.last_progress_at(ids, end)
+            elif what == "people":
+                self._loaded[what] = await tx.coordinators_of_areas()
+            elif what == "leave":
+                self._loaded[what] = await tx.on_leave(self.first, self.today + timedelta(days=6))
+            elif what == "tokens":
+                self._loaded[what] = await tx.tokens_between(ids, start, end)
+            elif what == "chart":
+                charted = start - timedelta(weeks=WEEKS_CHARTED - 1)
+                self._loaded[what] = await tx.weekly_counts(ids, charted, end)
+        return self._loaded[what]
+
+
+async def chart_png(areas: list[Area], facts: WeeklyFacts, lang: str) -> bytes:
+    """Progress reports per province in the 8 weeks ending with the week covered."""
     from bot import charts  # matplotlib loads in ~0.5 s: only when a chart is drawn
 
-    t = translator(lang)
-    mondays = [first - timedelta(weeks=WEEKS_CHARTED - 1 - i) for i in range(WEEKS_CHARTED)]
-    start, end = at_midnight(mondays[0], tz), at_midnight(first + timedelta(days=7), tz)
+    t, tz = translator(lang), facts.tz
+    mondays = [facts.first - timedelta(weeks=WEEKS_CHARTED - 1 - i) for i in range(WEEKS_CHARTED)]
     provinces = sorted({place(a, lang)[0] for a in areas})
     series = {p: [0] * WEEKS_CHARTED for p in provinces}
     by_id = {a.id: a for a in areas}
-    for area_id, at in await tx.weekly_counts(ids, start, end):
+    for area_id, at in await facts.get("chart"):
         if area_id in by_id:
             week = (at.astimezone(tz).date() - mondays[0]).days // 7
             series[place(by_id[area_id], lang)[0]][week] += 1
@@ -145,17 +182,25 @@ async def chart_png(
     )  # fmt: skip
 
 
+def week_covered(today: date) -> date:
+    """The Monday of the week before `today`'s week."""
+    return today - timedelta(days=today.weekday() + 7)
+
+
 async def build_weekly(
-    tx: Tx, person_id: int, today: date, tz: ZoneInfo, chart_url: str | None
-) -> WeeklyDigest:
+    tx: Tx, person_id: int, today: date, tz: ZoneInfo, chart_url: str | None,
+    facts: WeeklyFacts | None = None,
+) -> WeeklyDigest:  # fmt: skip
     """The weekly digest of one person for the week before `today`'s week."""
     areas, ids = await scope_areas(tx, person_id)
-    first = today - timedelta(days=today.weekday() + 7)
-    start, end = at_midnight(first, tz), at_midnight(first + timedelta(days=7), tz)
-    counts = await tx.progress_by_area(ids, start, end) if ids != [] else []
+    first = week_covered(today)
+    facts = facts or WeeklyFacts(tx, first, today, tz, ids)
+    start, _ = facts.span
+    by_id = {a.id: a for a in areas}
+    counts = [c for c in await facts.get("counts") if c.area_id in by_id] if areas else []
     reported = {c.area_id for c in counts}
-    latest = await tx.last_progress_at(ids, end) if ids != [] else {}
-    people = await tx.coordinators_of_areas()
+    latest = await facts.get("latest") if areas else {}
+    people = await facts.get("people")
     silent = []
     for a in areas:
         if a.id in reported:
@@ -168,11 +213,11 @@ async def build_weekly(
     in_scope = {pid for a in areas for pid, _ in people.get(a.id, [])}
     away = tuple(
         Away(leave.name, leave.starts_on, leave.ends_on)
-        for leave in await tx.on_leave(first, today + timedelta(days=6))
+        for leave in await facts.get("leave")
         if leave.person_id in in_scope
     )
-    tokens = [w for ts in (await tx.tokens_between(ids, start, end) if ids != [] else [])
-              for w in ts if w not in BOILERPLATE]  # fmt: skip
+    tokens = [w for area_id, ts in (await facts.get("tokens") if areas else [])
+              if area_id in by_id for w in ts if w not in BOILERPLATE]  # fmt: skip
     keywords = tuple(nlp.keywords(tokens, TOP_KEYWORDS)) if tokens else ()
     return WeeklyDigest(tz, first, district_lines(areas, counts), tuple(silent), away, keywords,
                         chart_url)  # fmt: skip

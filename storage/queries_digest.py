@@ -77,56 +77,28 @@ class DigestQueries:
         return [AreaCount(int(a), int(n), int(p)) for a, n, p in await self.conn.execute(q)]
 
     async def problems_between(
-        self: Tx, area_ids: list[int] | None, start: datetime, end: datetime, limit: int = 100
-    ) -> tuple[list[Problem], int]:
-        """Obstacles reported in [start, end): the first `limit`, oldest first, and how many."""
-        where = [
-            reports.c.kind == "obstacle",
-            reports.c.created_at >= start,
-            reports.c.created_at < end,
-        ]
-        if area_ids is not None:
-            where.append(reports.c.area_id.in_(area_ids))
-        total = await self.conn.scalar(select(func.count()).select_from(reports).where(*where))
-        q = (
-            select(
-                reports.c.id,
-                reports.c.area_id,
-                reports.c.category,
-                reports.c.severity,
-                reports.c.created_at,
-            )
-            .where(*where)
-            .order_by(reports.c.id)
-            .limit(limit)
+        self: Tx, area_ids: list[int] | None, start: datetime, end: datetime
+    ) -> list[Problem]:
+        """Obstacles reported in [start, end), oldest first."""
+        q = _problems().where(
+            reports.c.kind == "obstacle", reports.c.created_at >= start, reports.c.created_at < end
         )
-        return [Problem(*r) for r in await self.conn.execute(q)], int(total or 0)
+        if area_ids is not None:
+            q = q.where(reports.c.area_id.in_(area_ids))
+        return [Problem(*r) for r in await self.conn.execute(q.order_by(reports.c.id))]
 
     async def problems_open_before(
-        self: Tx, area_ids: list[int] | None, before: datetime, limit: int = 20
-    ) -> tuple[list[Problem], int]:
-        """Obstacles still open that were reported before `before`: the oldest, and how many."""
-        where = [
+        self: Tx, area_ids: list[int] | None, before: datetime
+    ) -> list[Problem]:
+        """Obstacles still open that were reported before `before`, oldest first."""
+        q = _problems().where(
             reports.c.kind == "obstacle",
             reports.c.status.in_(OPEN),
             reports.c.created_at < before,
-        ]
-        if area_ids is not None:
-            where.append(reports.c.area_id.in_(area_ids))
-        total = await self.conn.scalar(select(func.count()).select_from(reports).where(*where))
-        q = (
-            select(
-                reports.c.id,
-                reports.c.area_id,
-                reports.c.category,
-                reports.c.severity,
-                reports.c.created_at,
-            )
-            .where(*where)
-            .order_by(reports.c.created_at)
-            .limit(limit)
         )
-        return [Problem(*r) for r in await self.conn.execute(q)], int(total or 0)
+        if area_ids is not None:
+            q = q.where(reports.c.area_id.in_(area_ids))
+        return [Problem(*r) for r in await self.conn.execute(q.order_by(reports.c.created_at))]
 
     async def last_progress_at(
         self: Tx, area_ids: list[int] | None, before: datetime
@@ -153,14 +125,14 @@ class DigestQueries:
 
     async def tokens_between(
         self: Tx, area_ids: list[int] | None, start: datetime, end: datetime
-    ) -> list[list[str]]:
-        """The stored tokens of each report in [start, end)."""
-        q = select(reports.c.tokens).where(
+    ) -> list[tuple[int | None, list[str]]]:
+        """Each report's area and stored tokens, for reports in [start, end)."""
+        q = select(reports.c.area_id, reports.c.tokens).where(
             reports.c.created_at >= start, reports.c.created_at < end
         )
         if area_ids is not None:
             q = q.where(reports.c.area_id.in_(area_ids))
-        return [list(t or []) for (t,) in await self.conn.execute(q)]
+        return [(a, list(t or [])) for a, t in await self.conn.execute(q)]
 
     async def weekly_counts(
         self: Tx, area_ids: list[int] | None, start: datetime, end: datetime
@@ -207,3 +179,10 @@ def _as_datetime(value: object) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+def _problems():  # type: ignore[no-untyped-def]
+    return select(
+        reports.c.id, reports.c.area_id, reports.c.category, reports.c.severity,
+        reports.c.created_at,
+    )  # fmt: skip

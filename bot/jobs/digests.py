@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import media
-from bot.digest import build_daily, scope_areas
-from bot.digest_weekly import build_weekly, chart_png, covered_week
+from bot.digest import DailyFacts, build_daily, scope_areas
+from bot.digest_weekly import WeeklyFacts, build_weekly, chart_png, covered_week, week_covered
 from bot.jobs.base import JobRun, JobSpec, Notice, daily, register, weekly
 from bot.workdays import load_calendar
 from storage.store import Tx
@@ -24,12 +24,13 @@ async def daily_digest(tx: Tx, run: JobRun) -> list[Notice]:
     """Each reader's digest of the previous working day(s), on their working days."""
     today = run.local.date()
     calendar = await load_calendar(tx)
+    facts = DailyFacts(tx)  # every reader's part of the same few queries
     notices = []
     for pid, _name, _role in await tx.active_people(READERS):
-        areas, _ = await scope_areas(tx, pid)
+        areas, _ = await facts.scope(pid)
         if not run.forced and not calendar.working_for_any(today, areas):
             continue
-        digest = await build_daily(tx, pid, run.now, run.tz, calendar)
+        digest = await build_daily(tx, pid, run.now, run.tz, calendar, facts)
         notices.append(
             Notice(
                 pid,
@@ -47,18 +48,17 @@ async def weekly_digest(tx: Tx, run: JobRun) -> list[Notice]:
     today = run.local.date()
     week = covered_week(today)
     charts: dict[tuple[frozenset[int], str], str] = {}  # one chart per scope and language
+    facts = WeeklyFacts(tx, week_covered(today), today, run.tz)
     notices = []
     for pid, _name, _role in await tx.active_people(READERS):
         to = await tx.reachable(pid)
         lang = to.language if to is not None else run.settings.PRASAN_LANGUAGE
-        areas, ids = await scope_areas(tx, pid)
-        first = today - timedelta(days=today.weekday() + 7)
+        areas, _ = await scope_areas(tx, pid)
         key = (frozenset(a.id for a in areas), lang)
         if key not in charts and areas:
-            png = await chart_png(tx, areas, ids, first, run.tz, lang)
-            ref = await media.store_media(tx, png, "image/png")
+            ref = await media.store_media(tx, await chart_png(areas, facts, lang), "image/png")
             charts[key] = media.media_url(run.settings, ref)
-        digest = await build_weekly(tx, pid, today, run.tz, charts.get(key))
+        digest = await build_weekly(tx, pid, today, run.tz, charts.get(key), facts)
         notices.append(
             Notice(
                 pid,
