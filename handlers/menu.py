@@ -14,9 +14,9 @@ COORDINATOR_ITEMS = (
     ("m:progress", N_("📝 Report progress")),
     ("m:obstacle", N_("⚠️ Report a problem")),
     ("m:mine", N_("📋 My reports")),
-    ("m:leave", N_("🏖️ Leave")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
+    ("m:leave", N_("🏖️ Leave")),  # last: typed numbers in console scripts keep their meaning
 )
 SUPERVISOR_ITEMS = (
     ("m:digest", N_("📰 Today's digest")),
