@@ -9,11 +9,14 @@ from handlers import (
     actions,
     broadcast,
     digest,
+    meetings,
+    meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
     reminders,
+    rsvp,
     search,
     tickets,
     triage,
@@ -34,6 +37,9 @@ FLOWS: dict[str, Flow] = {
         tickets.FOLLOWUP,
         search.FLOW,
         broadcast.FLOW,
+        meetings.FLOW,
+        meetings_admin.EDIT_FLOW,
+        rsvp.REASON_FLOW,
     )
 }
 
@@ -46,6 +52,7 @@ COMMANDS = {
     "/myreports": "m:mine",
     "/help": "m:help",
     "/language": "m:lang",
+    "/meetings": "m:meetings",
     "เมนู": "m:menu",
     "menu": "m:menu",
 }
@@ -77,13 +84,33 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:meetings": meetings_admin.meetings_menu,
+    "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
     "m:leave": reminders.leave_menu,
     "m:digest": digest.todays_digest,
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang", "m:leave"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:digest"},
+    "coordinator": {
+        "m:menu",
+        "m:progress",
+        "m:obstacle",
+        "m:mine",
+        "m:help",
+        "m:lang",
+        "m:meetings",
+        "m:leave",
+    },
+    "supervisor": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:meetings",
+        "m:search",
+        "m:digest",
+    },
     "admin": {
         "m:menu",
         "m:help",
@@ -92,6 +119,8 @@ ALLOWED = {
         "m:latest",
         "m:search",
         "m:broadcast",
+        "m:meetings",
+        "m:newmeeting",
         "m:digest",
     },
 }

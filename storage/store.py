@@ -37,6 +37,7 @@ from storage.queries_calendar import CalendarQueries
 from storage.queries_digest import DigestQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_media import MediaQueries
+from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
@@ -73,8 +74,8 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, CalendarQueries,
-    DigestQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
+    CalendarQueries, DigestQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
