@@ -1,9 +1,9 @@
-"""Fixtures: a fresh database per test (SQLite file; PostgreSQL when configured)."""
+"""Fixtures: a fresh database per test (SQLite file; PostgreSQL with PRASAN_TEST_BACKEND)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,29 @@ from bot.config import Settings, load_settings
 from bot.demo import load_demo
 from bot.runtime import Runtime
 from storage.store import Store
+from tests.databases import BACKEND, fresh_database
+
+
+def pytest_report_header() -> str:
+    """Say which backend this run's stores use."""
+    return f"prasan test database: {BACKEND}"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings on a temporary SQLite file, with no chat platform configured."""
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database for this test, as DATABASE_URL would name it."""
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on the test's fresh database, with no chat platform configured."""
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) or name in ("DATABASE_URL", "PORT"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env is read
-    return load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'prasan.db'}")
+    return load_settings(DATABASE_URL=database_url)
 
 
 @pytest.fixture

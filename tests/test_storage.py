@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.config import load_settings
 from bot.demo import load_demo
-from storage.db import current_revision, make_engine
+from storage.db import current_revision
 from storage.store import Store
-
-PG_URL = os.environ.get("PRASAN_TEST_POSTGRES_URL")
+from tests.databases import fresh_database, skip_without_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     """A migrated, demo-loaded store on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'contract.db'}"
-    else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL cases need PRASAN_TEST_POSTGRES_URL (.ci/run sets it)")
-        url = load_settings(DATABASE_URL=PG_URL).DATABASE_URL
-        engine = make_engine(url)
-        async with engine.begin() as conn:  # a clean slate: these tests own the database
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    store = await Store.open(url)
-    await load_demo(store)
-    try:
-        yield store
-    finally:
-        await store.close()
+    if request.param == "postgresql":
+        skip_without_postgres()
+    with fresh_database(tmp_path, request.param) as url:
+        store = await Store.open(load_settings(DATABASE_URL=url).DATABASE_URL)
+        await load_demo(store)
+        try:
+            yield store
+        finally:
+            await store.close()
 
 
 async def test_migrations_reach_head_and_are_idempotent(db: Store) -> None:
