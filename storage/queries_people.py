@@ -38,6 +38,7 @@ class Identity:
     active: bool
     failed_codes: int
     locked_until: datetime | None
+    last_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def _identity(m: Any) -> Identity:
         m["active"],
         m["failed_codes"],
         m["locked_until"],
+        m.get("last_seen_at"),
     )
 
 
