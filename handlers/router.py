@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Outgoing
-from handlers import actions, menu, obstacle, progress, registration, triage
+from handlers import actions, menu, obstacle, progress, registration, tickets, triage
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
 from handlers.report_steps import my_areas
 from storage.queries_messaging import Conversation
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (progress.FLOW, obstacle.FLOW, triage.FLOW)}
+FLOWS: dict[str, Flow] = {
+    f.name: f
+    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP)
+}
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
 COMMANDS = {
@@ -110,6 +113,10 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     acted = await actions.dispatch(ctx)
     if acted is not None:
         return await _keep_draft(ctx, conv, acted)
+
+    ticket = tickets.typed_ticket(inc.text) if conv is None and inc.data is None else None
+    if ticket is not None:  # "#12" opens problem 12 (if the person may see it)
+        return await tickets.open_ticket(ctx, ticket)
 
     command = _command(ctx)
     if conv is not None:

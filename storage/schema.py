@@ -166,6 +166,37 @@ reports = Table(
     Column("channel", String(16), nullable=False),
     Column("event_id", String(128), nullable=True),
     Column("created_at", TS, nullable=False, index=True),
+    # Problem follow-up: when the state last changed, which ticket this one duplicates,
+    # and the normalised search terms (space-separated) the search index is built from.
+    Column("status_changed_at", TS, nullable=True),
+    Column("duplicate_of", Id, nullable=True),
+    Column("search_text", Text, nullable=True),
+)
+
+# Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.
+report_history = Table(
+    "report_history",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("at", TS, nullable=False),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("kind", String(16), nullable=False),  # state | followup
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("photo", String(200), nullable=True),  # a follow-up photo ("line:<message id>")
+)
+
+# A new problem linked to older open problems that look like the same one (similar.py).
+report_links = Table(
+    "report_links",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("similar_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    UniqueConstraint("report_id", "similar_id", name="uq_report_links_pair"),
 )
 
 conversations = Table(

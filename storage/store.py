@@ -30,6 +30,8 @@ from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 
 
 def utcnow() -> datetime:
@@ -55,7 +57,10 @@ class LoopConnection:
         return self.sync_connection.scalar(statement, parameters)
 
 
-class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries):
+class Tx(
+    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
+    SearchQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(
