@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Outgoing
-from handlers import actions, menu, obstacle, progress, registration, tickets, triage
+from handlers import (
+    actions,
+    broadcast,
+    menu,
+    obstacle,
+    progress,
+    registration,
+    tickets,
+    triage,
+)
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
 from handlers.report_steps import my_areas
@@ -13,7 +22,14 @@ from storage.queries_messaging import Conversation
 
 FLOWS: dict[str, Flow] = {
     f.name: f
-    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP)
+    for f in (
+        progress.FLOW,
+        obstacle.FLOW,
+        triage.FLOW,
+        tickets.NOTE_FLOW,
+        tickets.FOLLOWUP,
+        broadcast.FLOW,
+    )
 }
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
@@ -55,11 +71,12 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:lang": menu.ask_language,
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
+    "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
     "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
+    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:broadcast"},
 }
 
 

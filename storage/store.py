@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
@@ -59,7 +61,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
