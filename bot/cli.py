@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     er.add_argument("--since", metavar="YYYY-MM-DD")
     er.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     er.add_argument("--out", metavar="FILE", help="default: stdout for csv")
+    se = sub.add_parser("search", help="search reports (Thai), best matches first")
+    se.add_argument("query")
+    se.add_argument("--as", dest="person", type=int, metavar="PERSON_ID",
+                    help="only what this person may see (see `prasan people list`)")  # fmt: skip
+    se.add_argument("--since", metavar="DATE", help="YYYY-MM-DD (CE or BE)")
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
@@ -61,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, serve
+    from bot import admin, admin_broadcast, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -75,6 +80,7 @@ def _command(args: argparse.Namespace) -> Command:
         ("people", "list"): admin.people_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
+        ("search", None): search_cli.search_reports,
         ("nlp", "analyze"): admin.nlp_analyze,
         ("broadcast", None): admin_broadcast.broadcast,
     }
@@ -85,7 +91,7 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast")
+    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search")
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -12,6 +12,7 @@ from handlers import (
     obstacle,
     progress,
     registration,
+    search,
     tickets,
     triage,
 )
@@ -28,6 +29,7 @@ FLOWS: dict[str, Flow] = {
         triage.FLOW,
         tickets.NOTE_FLOW,
         tickets.FOLLOWUP,
+        search.FLOW,
         broadcast.FLOW,
     )
 }
@@ -72,11 +74,12 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:broadcast"},
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
+    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:broadcast"},
 }
 
 
@@ -134,6 +137,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     ticket = tickets.typed_ticket(inc.text) if conv is None and inc.data is None else None
     if ticket is not None:  # "#12" opens problem 12 (if the person may see it)
         return await tickets.open_ticket(ctx, ticket)
+    query = search.typed_search(inc.text) if conv is None and inc.data is None else None
+    if query is not None:  # "/search งบประมาณ"
+        return await search.begin(ctx, query)
 
     command = _command(ctx)
     if conv is not None:
