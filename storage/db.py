@@ -16,19 +16,25 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create the async engine; SQLite gets WAL, foreign keys, a busy timeout, BEGIN IMMEDIATE.
+
+    On SQLite each statement runs in aiosqlite's thread, so waiting for the write lock
+    never blocks the event loop.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _manual_transactions)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 def make_sqlite_engine(url: str) -> Engine:
-    """The synchronous engine Store runs SQLite queries on: one connection, BEGIN IMMEDIATE."""
+    """The writer thread's synchronous engine: one connection, BEGIN IMMEDIATE."""
     path = url.split("///", 1)[-1]
     engine = create_engine(
         f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False}

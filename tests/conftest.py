@@ -14,7 +14,7 @@ from bot.config import Settings, load_settings
 from bot.demo import load_demo
 from bot.runtime import Runtime
 from storage.store import Store
-from tests.databases import BACKEND, fresh_database
+from tests.databases import BACKEND, fresh_database, skip_without_postgres
 
 
 def pytest_report_header() -> str:
@@ -54,3 +54,17 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 async def store(runtime: Runtime) -> Store:
     """The runtime's store."""
     return runtime.store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated, demo-loaded store on each backend (storage contract cases)."""
+    if request.param == "postgresql":
+        skip_without_postgres()
+    with fresh_database(tmp_path, request.param) as url:
+        store = await Store.open(load_settings(DATABASE_URL=url).DATABASE_URL)
+        await load_demo(store)
+        try:
+            yield store
+        finally:
+            await store.close()

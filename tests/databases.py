@@ -98,3 +98,7 @@ def skip_without_postgres() -> None:
     """Skip the calling test with a reason when no PostgreSQL is configured."""
     if PG_URL is None:
         pytest.skip(NO_POSTGRES)
+
+
+# For tests about SQLite itself (its write lock, its file): the PostgreSQL run skips them.
+sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="about SQLite's own lock and file")
