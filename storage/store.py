@@ -36,6 +36,7 @@ from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
+from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
@@ -72,7 +73,8 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, LeaseQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
+    LeaseQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
