@@ -8,7 +8,7 @@ or district, 10 admins over everything) and 100,000 reports spread over two year
 every reader's daily digest, every reader's weekly digest (data), the weekly charts
 (one per scope), and the daily job as the scheduler runs it (preview: rendered in
 each reader's language, rolled back). The same daily digests are first timed without
-the digest indexes of migration 0007 (the baseline), then with them. Peak memory is
+the digest indexes of migration 0008 (the baseline), then with them. Peak memory is
 Python's allocation peak (tracemalloc) during the digests, and the process's max RSS.
 """
 

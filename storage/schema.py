@@ -174,7 +174,7 @@ reports = Table(
     Column("duplicate_of", Id, nullable=True),
     Column("search_text", Text, nullable=True),
     # Reminders and digests: reports of a kind in a time window, open problems by age, and
-    # each area's latest progress report (migration 0007).
+    # each area's latest progress report (migration 0008).
     Index("ix_reports_kind_created_at", "kind", "created_at"),
     Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
     Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
@@ -387,4 +387,14 @@ settings_kv = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when
+# it stops renewing (its process died), another process takes the lease over.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", TS, nullable=False),
 )

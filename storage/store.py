@@ -36,6 +36,7 @@ from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_calendar import CalendarQueries
 from storage.queries_digest import DigestQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
 from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
@@ -75,7 +76,7 @@ class LoopConnection:
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
     SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
-    CalendarQueries, DigestQueries,
+    CalendarQueries, DigestQueries, LeaseQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

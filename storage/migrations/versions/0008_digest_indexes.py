@@ -1,14 +1,14 @@
 """indexes for reminders and digests: reports by kind and time, open problems, per-area latest
 
-Revision ID: 0007_digest_indexes
-Revises: 0006_media_calendar
+Revision ID: 0008_digest_indexes
+Revises: 0007_scheduler_lease
 Create Date: 2026-11-30
 """
 
 from alembic import op
 
-revision = "0007_digest_indexes"
-down_revision = "0006_media_calendar"
+revision = "0008_digest_indexes"
+down_revision = "0007_scheduler_lease"
 branch_labels = None
 depends_on = None
 
