@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.cron import cron_trigger
+from bot.cron import cron_trigger, daily_at
 
 LANGUAGES = ("th", "en", "ms")
 
@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     LINE_CHANNEL_ACCESS_TOKEN: SecretStr | None = None
     LINE_API_URL: str = "https://api.line.me"
     LINE_DATA_API_URL: str = "https://api-data.line.me"
-    PORT: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged)
+    PORT: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged; tests)
     PRASAN_TIMEZONE: str = "Asia/Bangkok"
     PRASAN_LANGUAGE: str = "th"
     # Public https base URL of the web server (LINE fetches images from it).
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Who holds a sender's leases (default host:role); set it when several processes with
     # the same role share a host, so a restart takes back only its own.
     PRASAN_INSTANCE: str | None = Field(default=None, max_length=64)
+    # Rehearsals and end-to-end tests: the process's clock starts at this moment (ISO 8601
+    # with an offset) and runs on from there; jobs see that time. Unset: the real time.
+    PRASAN_CLOCK_START: str | None = None
     # An unacknowledged high-urgency problem goes to the admins after this much working time.
     PRASAN_ESCALATE_AFTER: str = "24h"
     PRASAN_ESCALATE_CRON: str = "*/15 * * * *"
@@ -123,6 +126,21 @@ class Settings(BaseSettings):
             raise ValueError("expected week or month")
         return value
 
+    @field_validator("PRASAN_CLOCK_START")
+    @classmethod
+    def _clock_start(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "expected an ISO 8601 time such as 2026-12-03T15:00:00+07:00"
+            ) from None
+        if moment.tzinfo is None:
+            raise ValueError("expected a time with its offset, such as +07:00")
+        return value
+
     @field_validator("PRASAN_PUBLIC_URL")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
@@ -155,6 +173,18 @@ class Settings(BaseSettings):
     def job_grace(self) -> timedelta:
         """How late a missed scheduled run may still be caught up."""
         return parse_duration(self.PRASAN_JOB_GRACE)
+
+    # A reminder due on a coordinator's holiday moves to their next working day, so the jobs
+    # look every day at the crontab's time; the job knows whether the reminder is due yet.
+    @property
+    def reminder_check_cron(self) -> str:
+        """When the reminder job looks for coordinators to remind (daily, at the cron's time)."""
+        return daily_at(self.PRASAN_REMINDER_CRON)
+
+    @property
+    def last_call_check_cron(self) -> str:
+        """When the last-call job looks (daily, at PRASAN_LAST_CALL_CRON's time)."""
+        return daily_at(self.PRASAN_LAST_CALL_CRON)
 
     @property
     def give_up_after(self) -> timedelta:

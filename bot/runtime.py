@@ -7,10 +7,12 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import Channel
 from bot.channels.errors import ChannelError, ConfigError, ConnectionFailed
+from bot.clock import RunningClock
 from bot.config import Settings
 from bot.inbound import Inbound
 from bot.outbox import Sender, default_instance
@@ -42,6 +44,9 @@ class Runtime:
     ) -> Runtime:
         """Open storage and build the inbound path (channels are added by `add_channel`)."""
         store = await Store.open(settings.DATABASE_URL, migrate=migrate)
+        if settings.PRASAN_CLOCK_START:
+            store.clock = RunningClock(datetime.fromisoformat(settings.PRASAN_CLOCK_START))
+            log.warning("clock starts at %s (PRASAN_CLOCK_START)", settings.PRASAN_CLOCK_START)
         sender = Sender(store, {}, instance=settings.PRASAN_INSTANCE or default_instance(role),
                         give_up_after=settings.give_up_after)  # fmt: skip
         sender.default_language, sender.timezone = settings.PRASAN_LANGUAGE, settings.timezone

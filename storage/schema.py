@@ -173,6 +173,11 @@ reports = Table(
     Column("status_changed_at", TS, nullable=True),
     Column("duplicate_of", Id, nullable=True),
     Column("search_text", Text, nullable=True),
+    # Reminders and digests: reports of a kind in a time window, open problems by age, and
+    # each area's latest progress report (migration 0008).
+    Index("ix_reports_kind_created_at", "kind", "created_at"),
+    Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
+    Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
 )
 
 # Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.
@@ -389,4 +394,14 @@ settings_kv = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when
+# it stops renewing (its process died), another process takes the lease over.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", TS, nullable=False),
 )

@@ -1,15 +1,15 @@
 """outbox delivery: multicast groups, failing window, lease holder
 
-Revision ID: 0007_outbox_delivery
-Revises: 0006_media_calendar
+Revision ID: 0009_outbox_delivery
+Revises: 0008_digest_indexes
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_outbox_delivery"
-down_revision = "0006_media_calendar"
+revision = "0009_outbox_delivery"
+down_revision = "0008_digest_indexes"
 branch_labels = None
 depends_on = None
 
