@@ -173,6 +173,10 @@ reports = Table(
     Column("status_changed_at", TS, nullable=True),
     Column("duplicate_of", Id, nullable=True),
     Column("search_text", Text, nullable=True),
+    # Progress reports: the day the activity took place (local date; created_at is when it was
+    # sent) and the groups the text named, [["ชาย", 10], ["หญิง", 15]].
+    Column("activity_date", Date, nullable=True),
+    Column("participant_groups", JSON, nullable=True),
 )
 
 # Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.
