@@ -35,6 +35,7 @@ from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_media import MediaQueries
+from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
@@ -71,7 +72,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
