@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     LINE_CHANNEL_ACCESS_TOKEN: SecretStr | None = None
     LINE_API_URL: str = "https://api.line.me"
     LINE_DATA_API_URL: str = "https://api-data.line.me"
-    PORT: int = Field(default=8080, ge=1, le=65535)
+    PORT: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged; tests)
     PRASAN_TIMEZONE: str = "Asia/Bangkok"
     PRASAN_LANGUAGE: str = "th"
     # Public https base URL of the web server (LINE fetches images from it).

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 
 from bot.channels.base import Channel
 from bot.channels.errors import (
@@ -22,13 +23,17 @@ from bot.channels.errors import (
 )
 from bot.messages import load_messages
 from storage.queries_messaging import OutboxRow
-from storage.store import Store, utcnow
+from storage.store import Store, Tx, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 ACK_DELAY = 0.05  # seconds of sends acknowledged per transaction
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE accepts a reply token for about a minute
+
+
+async def _mark_sent(ids: list[int], tx: Tx) -> None:
+    await tx.outbox_sent_many(ids)
 
 
 def backoff(attempt: int) -> float:
@@ -91,8 +96,8 @@ class Sender:
         await asyncio.sleep(ACK_DELAY)
         while self._acks:
             ids, self._acks = self._acks, []
-            async with self.store.tx() as tx:
-                await tx.outbox_sent_many(ids)
+            # The per-message path: shares a commit with the messages being processed.
+            await self.store.run(partial(_mark_sent, ids))
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Drain the outbox until `stop` is set."""

@@ -63,7 +63,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
         if runner is not None:
             await runner.cleanup()
         await runtime.close()

@@ -59,5 +59,6 @@ async def serve(runtime: Runtime, port: int) -> web.AppRunner:
     await runner.setup()
     site = web.TCPSite(runner, host="0.0.0.0", port=port)
     await site.start()
-    log.info("web server listening on port %d", port)
+    bound = runner.addresses[0][1] if runner.addresses else port  # PORT=0 picks a free one
+    log.info("web server listening on port %d", bound)
     return runner

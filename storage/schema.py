@@ -387,3 +387,13 @@ settings_kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when
+# it stops renewing (its process died), another process takes the lease over.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", TS, nullable=False),
+)

@@ -34,6 +34,7 @@ from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
 from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
@@ -73,6 +74,7 @@ class LoopConnection:
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
     SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
+    LeaseQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
