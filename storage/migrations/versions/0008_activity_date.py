@@ -1,15 +1,15 @@
 """reports: the day the activity took place, and participants by group
 
-Revision ID: 0007_activity_date
-Revises: 0006_media_calendar
+Revision ID: 0008_activity_date
+Revises: 0007_scheduler_lease
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_activity_date"
-down_revision = "0006_media_calendar"
+revision = "0008_activity_date"
+down_revision = "0007_scheduler_lease"
 branch_labels = None
 depends_on = None
 
