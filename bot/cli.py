@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot import admin_jobs
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
+    admin_jobs.add_parsers(sub)
     return p
 
 
@@ -95,6 +97,8 @@ def _command(args: argparse.Namespace) -> Command:
         ("meeting", "cancel"): admin_meeting.cancel,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
+    if (args.command, sub) in admin_jobs.COMMANDS:
+        return getattr(admin_jobs, admin_jobs.COMMANDS[(args.command, sub)])  # type: ignore[no-any-return]
     return table[(args.command, sub)]
 
 
@@ -110,7 +114,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search", "meeting")
+    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search", "meeting",
+                             "remind", "digest", "jobs", "holidays")  # fmt: skip
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.cron import cron_trigger
+from bot.cron import cron_trigger, daily_at
 
 LANGUAGES = ("th", "en", "ms")
 
@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     PRASAN_MEDIA_CLEANUP_CRON: str = "15 3 * * *"  # deletes images older than 30 days
     # A run missed while no worker was up is caught up once if the worker returns in time.
     PRASAN_JOB_GRACE: str = "6h"
+    # Rehearsals and end-to-end tests: the process's clock starts at this moment (ISO 8601
+    # with an offset) and runs on from there; jobs see that time. Unset: the real time.
+    PRASAN_CLOCK_START: str | None = None
     # An unacknowledged high-urgency problem goes to the admins after this much working time.
     PRASAN_ESCALATE_AFTER: str = "24h"
     PRASAN_ESCALATE_CRON: str = "*/15 * * * *"
@@ -109,6 +112,21 @@ class Settings(BaseSettings):
             raise ValueError("expected week or month")
         return value
 
+    @field_validator("PRASAN_CLOCK_START")
+    @classmethod
+    def _clock_start(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "expected an ISO 8601 time such as 2026-12-03T15:00:00+07:00"
+            ) from None
+        if moment.tzinfo is None:
+            raise ValueError("expected a time with its offset, such as +07:00")
+        return value
+
     @field_validator("PRASAN_PUBLIC_URL")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
@@ -141,6 +159,18 @@ class Settings(BaseSettings):
     def job_grace(self) -> timedelta:
         """How late a missed scheduled run may still be caught up."""
         return parse_duration(self.PRASAN_JOB_GRACE)
+
+    # A reminder due on a coordinator's holiday moves to their next working day, so the jobs
+    # look every day at the crontab's time; the job knows whether the reminder is due yet.
+    @property
+    def reminder_check_cron(self) -> str:
+        """When the reminder job looks for coordinators to remind (daily, at the cron's time)."""
+        return daily_at(self.PRASAN_REMINDER_CRON)
+
+    @property
+    def last_call_check_cron(self) -> str:
+        """When the last-call job looks (daily, at PRASAN_LAST_CALL_CRON's time)."""
+        return daily_at(self.PRASAN_LAST_CALL_CRON)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -7,9 +7,11 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import Channel
+from bot.clock import RunningClock
 from bot.config import Settings
 from bot.inbound import Inbound
 from bot.outbox import Sender
@@ -34,6 +36,9 @@ class Runtime:
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Open storage and build the inbound path (channels are added by `add_channel`)."""
         store = await Store.open(settings.DATABASE_URL, migrate=migrate)
+        if settings.PRASAN_CLOCK_START:
+            store.clock = RunningClock(datetime.fromisoformat(settings.PRASAN_CLOCK_START))
+            log.warning("clock starts at %s (PRASAN_CLOCK_START)", settings.PRASAN_CLOCK_START)
         sender = Sender(store, {})
         inbound = Inbound(
             store, settings.timezone, settings.PRASAN_LANGUAGE, on_queued=sender.deliver_now

@@ -177,6 +177,11 @@ reports = Table(
     # sent) and the groups the text named, [["ชาย", 10], ["หญิง", 15]].
     Column("activity_date", Date, nullable=True),
     Column("participant_groups", JSON, nullable=True),
+    # Reminders and digests: reports of a kind in a time window, open problems by age, and
+    # each area's latest progress report (migration 0008).
+    Index("ix_reports_kind_created_at", "kind", "created_at"),
+    Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
+    Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
 )
 
 # Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.

@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
+from storage.queries_calendar import CalendarQueries
+from storage.queries_digest import DigestQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
@@ -74,7 +76,7 @@ class LoopConnection:
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
     SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
-    LeaseQueries,
+    CalendarQueries, DigestQueries, LeaseQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

@@ -74,7 +74,8 @@ def button_labels(lang: str) -> list[str]:
                               "➖ Not counted", "✏️ Change", "📝 Progress update", "⚠️ A problem",
                               "Area", "What happened", "Participants", "Photo / location",
                               "Problem", "Category", "Urgency", "Activity date", "📅 Today",
-                              "📅 Yesterday")]  # fmt: skip
+                              "📅 Yesterday", "🏖️ On leave this week", "📅 On leave until…",
+                              "👋 I am back at work")]  # fmt: skip
     labels.append(t("✅ Yes, {n}", n=number(12_345)))
     return labels
 

@@ -1,15 +1,15 @@
 """reports: the day the activity took place, and participants by group
 
-Revision ID: 0008_activity_date
-Revises: 0007_scheduler_lease
+Revision ID: 0009_activity_date
+Revises: 0008_digest_indexes
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_activity_date"
-down_revision = "0007_scheduler_lease"
+revision = "0009_activity_date"
+down_revision = "0008_digest_indexes"
 branch_labels = None
 depends_on = None
 
