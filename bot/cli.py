@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -21,12 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     from bot import admin_broadcast, admin_meeting
 
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
+    p.add_argument("--version", action="version", version=f"prasan {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="channels + web server + scheduler + sender in one process")
     sub.add_parser("web", help="serve webhooks (Procfile web)")
     sub.add_parser("worker", help="scheduler + outbox sender (Procfile worker)")
     c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
-    c.add_argument("--as", dest="user", default="console", help="console identity (demo: somchai)")
+    c.add_argument("--as", dest="user", default=None,
+                   help="console identity (demo: somchai, fatimah, arunee, admin)")  # fmt: skip
     sub.add_parser("demo", help="load demo areas and people")
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
     i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
@@ -104,6 +108,15 @@ def _command(args: argparse.Namespace) -> Command:
     return table[(args.command, sub)]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("prasan")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
@@ -128,3 +141,47 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_command(args)(args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` that stopped reading: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return _say(f"port {settings.PORT} is already in use; stop the other process "
+                        "or set PORT to a free port")  # fmt: skip
+        if _database_error(exc):
+            return _say(_DB_HINT.format(kind=type(exc).__name__))
+        raise
+    except Exception as exc:
+        if _database_error(exc):
+            return _say(_DB_HINT.format(kind=type(exc).__name__))
+        raise
+
+
+# Only the error's type: a database error's message can carry report text (its parameters).
+_DB_HINT = ("cannot reach the database ({kind}); check DATABASE_URL and that the database "
+            "server is running")  # fmt: skip
+
+
+def _database_error(exc: BaseException) -> bool:
+    """Connection failures of SQLite, PostgreSQL (asyncpg) or the network under them."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if type(exc).__module__.startswith("asyncpg"):
+        return True
+    # A refused or timed-out connection counts when a database driver raised it.
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(
+            ("asyncpg", "sqlalchemy", "aiosqlite", "storage.")
+        ):
+            return isinstance(exc, (ConnectionError, TimeoutError, OSError))
+        tb = tb.tb_next
+    return False
+
+
+def _say(message: str) -> int:
+    print(f"prasan: {message}", file=sys.stderr)
+    return 1

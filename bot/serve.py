@@ -77,6 +77,12 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
 
 async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal; with piped stdin, run a script of messages."""
+    if args.user is None:  # say who they are and how to be someone else
+        print("You are the console user 'console', not registered yet: send an invite code, or "
+              "try a demo person with `prasan console --as somchai` (coordinator), `--as fatimah`, "
+              "`--as arunee` (supervisor) or `--as admin` (load them with `prasan demo`).",
+              file=sys.stderr)  # fmt: skip
+        args.user = "console"
     runtime = await Runtime.create(settings)
     console = ConsoleChannel(sys.stdout)
     runtime.add_channel(console)
