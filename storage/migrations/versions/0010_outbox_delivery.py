@@ -1,15 +1,15 @@
 """outbox delivery: multicast groups, failing window, lease holder
 
-Revision ID: 0009_outbox_delivery
-Revises: 0008_digest_indexes
+Revision ID: 0010_outbox_delivery
+Revises: 0009_activity_date
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_outbox_delivery"
-down_revision = "0008_digest_indexes"
+revision = "0010_outbox_delivery"
+down_revision = "0009_activity_date"
 branch_labels = None
 depends_on = None
 
