@@ -138,7 +138,7 @@ async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Sto
     assert conv.data == draft and conv.updated_at == at
     assert row is not None and inbox is not None
     async with db.tx() as tx:  # due now, by SQLAlchemy's comparison of stored times
-        assert [r.id for r in await tx.claim_outbox(("line",))] == [row.id]
+        assert [r.id for r in (await tx.claim_due("line", 10, "test")).rows] == [row.id]
         assert await tx.inbox_pending() == []
         assert await tx.inbox_add("line", "e1", "{}") is None
 
