@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot import cli_people, logsafe
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -39,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")
     imp.add_argument("file")
     asub.add_parser("list", help="list areas")
-    pp = sub.add_parser("people", help="manage people")
-    psub = pp.add_subparsers(dest="people_command", required=True, metavar="ACTION")
-    psub.add_parser("list", help="list people")
+    cli_people.add_commands(sub)
     e = sub.add_parser("export", help="export data")
     esub = e.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     er = esub.add_parser("reports", help="export reports as CSV or XLSX")
@@ -69,10 +68,10 @@ def _command(args: argparse.Namespace) -> Command:
         ("invite", None): admin.invite,
         ("areas", "import"): admin.areas_import,
         ("areas", "list"): admin.areas_list,
-        ("people", "list"): admin.people_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("nlp", "analyze"): admin.nlp_analyze,
+        **cli_people.commands(),
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     return table[(args.command, sub)]
@@ -81,15 +80,9 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite")
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs full request URLs, and Telegram's carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet = args.command in ("console", "nlp", "export", "invite", "people", "invites",
+                             "identities", "audit", "retention", "backup", "restore")
+    logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:
         settings = load_settings()
     except ConfigurationError as exc:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     PORT: int = Field(default=8080, ge=1, le=65535)
     PRASAN_TIMEZONE: str = "Asia/Bangkok"
     PRASAN_LANGUAGE: str = "th"
+    # Reports older than this lose their free text, photos and precise location.
+    PRASAN_RETENTION_DAYS: int = Field(default=730, ge=1)
 
     @field_validator("DATABASE_URL")
     @classmethod

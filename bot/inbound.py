@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
 from bot.i18n import translator
+from bot.logsafe import log_failure
 from bot.messages import Incoming, Outgoing, dump_messages
 from handlers import router
 from handlers.context import Ctx
@@ -89,16 +90,17 @@ class Inbound:
             except Exception as exc:
                 if len(batch) == 1:  # the lone message failed: apologise in a fresh transaction
                     inc, inbox_id, future = batch[0]
-                    log.exception("failed to handle event channel=%s event=%s", inc.channel,
-                                  inc.event_id)  # fmt: skip
+                    code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
                     try:
                         async with self.store.tx() as tx:
-                            future.set_result(await self._apologise_in(tx, inc, inbox_id))
+                            future.set_result(await self._apologise_in(tx, inc, inbox_id, code))
                     except Exception as again:
+                        log_failure(log, "apology", again, channel=inc.channel,
+                                    event=inc.event_id)  # fmt: skip
                         future.set_exception(again)
                     continue
                 # The commit itself failed: nothing of the batch is kept.
-                log.exception("batch of %d messages failed to commit", len(batch))
+                log_failure(log, "batch commit", exc, messages=len(batch))
                 for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
@@ -120,12 +122,11 @@ class Inbound:
                             results.append([])
                             continue
                         results.append(await self._handle(tx, inc))
-                except Exception:
+                except Exception as exc:
                     if len(batch) == 1:
                         raise
-                    log.exception("failed to handle event channel=%s event=%s", inc.channel,
-                                  inc.event_id)  # fmt: skip
-                    results.append(await self._apologise_in(tx, inc, inbox_id))
+                    code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
+                    results.append(await self._apologise_in(tx, inc, inbox_id, code))
         return results
 
     async def _claim(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> bool:
@@ -160,6 +161,7 @@ class Inbound:
         identity, person = await tx.identity_and_person(inc.channel, inc.user_id)
         if not identity.active and inc.kind != "unfollow":
             await tx.update_identity(identity.id, active=True)  # they wrote again: unblocked
+        await tx.touch_identity(identity.id, tx.now())
         if person is not None and not person.active:
             person = None
         hint = inc.language_hint if inc.language_hint in LANGUAGES else None
@@ -179,10 +181,13 @@ class Inbound:
         )  # fmt: skip
         return [row] if row is not None else []
 
-    async def _apologise_in(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> list[OutboxRow]:
+    async def _apologise_in(
+        self, tx: Tx, inc: Incoming, inbox_id: int | None, code: str
+    ) -> list[OutboxRow]:
         # Record the event as done so a message that always fails cannot wedge recovery.
         t = translator(self.default_language)
-        sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again."))
+        sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again.")
+                         + " " + t("(error code {code})", code=code))  # fmt: skip
         if inbox_id is not None:
             await tx.inbox_done(inbox_id)
         elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:

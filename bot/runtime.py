@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.backup import RunningLock
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.inbound import Inbound
@@ -29,16 +30,19 @@ class Runtime:
     channels: dict[str, Channel] = field(default_factory=dict)
     # Channel adapters with a life of their own (polling loops, HTTP sessions).
     services: list[Any] = field(default_factory=list)
+    # Tells `prasan restore` that this database is in use.
+    running: RunningLock | None = None
 
     @classmethod
     async def create(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Open storage and build the inbound path (channels are added by `add_channel`)."""
+        running = RunningLock(settings.DATABASE_URL)
         store = await Store.open(settings.DATABASE_URL, migrate=migrate)
         sender = Sender(store, {})
         inbound = Inbound(
             store, settings.timezone, settings.PRASAN_LANGUAGE, on_queued=sender.deliver_now
         )
-        return cls(settings, store, inbound, sender)
+        return cls(settings, store, inbound, sender, running=running)
 
     def add_channel(self, channel: Channel) -> None:
         """Let the sender deliver through this channel."""
@@ -71,6 +75,8 @@ class Runtime:
                     log.exception("error while stopping %s", getattr(service, "name", service))
         await self.sender.flush()  # stopping a channel may have finished a last send
         await self.store.close()
+        if self.running is not None:
+            self.running.release()
 
 
 def _channel_factory(name: str) -> Callable[[Runtime, bool], Awaitable[Channel]]:

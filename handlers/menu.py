@@ -22,7 +22,14 @@ SUPERVISOR_ITEMS = (
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
-ADMIN_ITEMS = SUPERVISOR_ITEMS
+ADMIN_ITEMS = (
+    ("m:open", N_("⚠️ Open problems")),
+    ("m:latest", N_("📋 Latest reports")),
+    ("m:people", N_("👥 People")),
+    ("m:invite", N_("🎟️ Invite code")),
+    ("m:help", N_("❓ Help")),
+    ("m:lang", N_("🌐 Language")),
+)
 ITEMS_BY_ROLE = {
     "coordinator": COORDINATOR_ITEMS,
     "supervisor": SUPERVISOR_ITEMS,
@@ -69,6 +76,11 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "• ⚠️ Open problems: problems reported in your areas that are not resolved.\n"
             "• 📋 Latest reports: the newest reports in your areas.\n"
             "• New problems in your areas are sent to you as they arrive."
+        )
+    if ctx.person.role == "admin":
+        text += "\n" + ctx.t(
+            "• 👥 People: find someone, change their area, deactivate or reactivate them.\n"
+            "• 🎟️ Invite code: create a one-time code to forward to a new person."
         )
     return [await main_menu(ctx, text)]
 

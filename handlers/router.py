@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Outgoing
-from handlers import menu, obstacle, progress, registration, triage
+from handlers import (
+    admin_invite,
+    admin_people,
+    invite_switch,
+    menu,
+    obstacle,
+    progress,
+    registration,
+    triage,
+)
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
 from handlers.report_steps import my_areas
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (progress.FLOW, obstacle.FLOW, triage.FLOW)}
+FLOWS: dict[str, Flow] = {
+    f.name: f
+    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, invite_switch.FLOW, admin_people.FLOW,
+              admin_invite.FLOW)
+}  # fmt: skip
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
 COMMANDS = {
@@ -51,11 +64,13 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:lang": menu.ask_language,
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
+    "m:people": lambda ctx: start(ctx, admin_people.FLOW),
+    "m:invite": lambda ctx: start(ctx, admin_invite.FLOW),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
     "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
+    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:people", "m:invite"},
 }
 
 
@@ -90,6 +105,10 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         await ctx.tx.clear_conversation(ctx.person.id)
         return [await menu.main_menu(ctx, ctx.t("✖️ Cancelled. Nothing was saved."))]
 
+    if inc.data is None:  # a new invite code: confirm, then take its role and scope
+        answered = await invite_switch.offer(ctx, conv, FLOWS)
+        if answered is not None:
+            return answered
     command = _command(ctx)
     if conv is not None:
         flow = FLOWS.get(conv.flow)

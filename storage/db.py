@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +16,44 @@ from sqlalchemy.pool import StaticPool
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def prepare_sqlite_file(path: str) -> None:
+    """Create the data directory (0700) and the database file (0600) readable by the owner only."""
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    missing = [d for d in (file.parent, *file.parent.parents) if not d.exists()]
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for directory in missing:  # mkdir's mode is filtered by the umask; chmod is not
+        directory.chmod(0o700)
+    if not file.exists():
+        # SQLite gives its -wal and -shm files the database file's permissions.
+        os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+        file.chmod(0o600)
+
+
 def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Every engine hides bound parameters in its error messages: they hold report text.
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        prepare_sqlite_file(url.split("///", 1)[-1])
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_sqlite_engine(url: str) -> Engine:
     """The synchronous engine Store runs SQLite queries on: one connection, BEGIN IMMEDIATE."""
     path = url.split("///", 1)[-1]
+    prepare_sqlite_file(path)
     engine = create_engine(
-        f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False}
-    )
+        f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False},
+        hide_parameters=True,
+    )  # fmt: skip
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "connect", _manual_transactions)
     event.listen(engine, "begin", _begin_immediate)

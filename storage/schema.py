@@ -99,6 +99,8 @@ people = Table(
     Column("language", String(8), nullable=False, default="th"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TS, nullable=False),
+    # Set by `prasan people erase`: the name is gone, their reports stay as anonymous counts.
+    Column("erased_at", TS, nullable=True),
 )
 
 # A coordinator's areas; a supervisor's areas, districts, provinces or "all".
@@ -123,6 +125,7 @@ identities = Table(
     Column("failed_codes", Integer, nullable=False, default=0),
     Column("locked_until", TS, nullable=True),
     Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=True),  # refreshed at most once a minute
     UniqueConstraint("channel", "external_id", name="uq_identities_channel_external"),
 )
 
@@ -140,6 +143,20 @@ invites = Table(
     Column("used_by", Id, ForeignKey("people.id"), nullable=True),
     # Set when the invite links one more chat app to an existing person (no new person).
     Column("person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("revoked_at", TS, nullable=True),
+    # Set when near misses of this code came from too many chats (see bot.invites).
+    Column("locked_at", TS, nullable=True),
+)
+
+# Which chats sent a near miss of an invite code (one row per code and chat).
+invite_misses = Table(
+    "invite_misses",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("invite_id", Id, ForeignKey("invites.id"), nullable=False),
+    Column("identity_id", Id, nullable=False),  # no foreign key: erasure deletes identities
+    Column("at", TS, nullable=False),
+    UniqueConstraint("invite_id", "identity_id", name="uq_invite_misses_entry"),
 )
 
 reports = Table(
@@ -162,6 +179,8 @@ reports = Table(
     Column("channel", String(16), nullable=False),
     Column("event_id", String(128), nullable=True),
     Column("created_at", TS, nullable=False, index=True),
+    # Set when retention or erasure removed the text, photos and location.
+    Column("redacted_at", TS, nullable=True),
 )
 
 conversations = Table(
@@ -209,6 +228,8 @@ outbox = Table(
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
 
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0003)
+# make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",
     metadata,

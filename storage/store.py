@@ -25,9 +25,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_access import AccessQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_invites import InviteQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
+from storage.queries_privacy import PrivacyQueries
 from storage.queries_reports import ReportQueries
 
 
@@ -54,7 +57,10 @@ class LoopConnection:
         return self.sync_connection.scalar(statement, parameters)
 
 
-class Tx(GeoQueries, PeopleQueries, ReportQueries, MessagingQueries):
+class Tx(
+    GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
+    MessagingQueries,
+):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
     def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
