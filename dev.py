@@ -2,7 +2,7 @@
 """One-command developer tasks, needing only Python: `try` the bot, run the `test` suite.
 
 python3 dev.py try       # set up, load demo data, chat as a demo coordinator
-python3 dev.py test      # set up, run the whole test suite
+python3 dev.py test      # set up, run the whole test suite (--quick: skip the slow tests)
 python3 dev.py bench     # set up, run the benchmarks (not part of the tests)
 python3 dev.py locales   # re-extract messages and update the catalogs
 """
@@ -60,8 +60,13 @@ def try_it(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    """The whole suite (PostgreSQL cases run when PRASAN_TEST_POSTGRES_URL is set)."""
+    """The whole suite (PostgreSQL cases run when PRASAN_TEST_POSTGRES_URL is set).
+
+    `--quick` skips the slow tests (multi-process, fault injection); CI runs them all.
+    """
     setup("test")
+    if "--quick" in args:
+        args = [a for a in args if a != "--quick"] + ["-m", "not slow"]
     run(PY, "-m", "pytest", "-q", *args, env=env())
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.cron import cron_trigger
 
 LANGUAGES = ("th", "en", "ms")
 
@@ -33,6 +36,16 @@ class Settings(BaseSettings):
     PORT: int = Field(default=8080, ge=1, le=65535)
     PRASAN_TIMEZONE: str = "Asia/Bangkok"
     PRASAN_LANGUAGE: str = "th"
+    # Public https base URL of the web server (LINE fetches images from it).
+    PRASAN_PUBLIC_URL: str | None = None
+    # Scheduled jobs: standard 5-field crontab lines in PRASAN_TIMEZONE; empty turns a job off.
+    PRASAN_REPORT_PERIOD: str = "week"
+    PRASAN_REMINDER_CRON: str = "0 15 * * thu"
+    PRASAN_LAST_CALL_CRON: str = "30 15 * * fri"  # after Friday prayers
+    PRASAN_DAILY_DIGEST_CRON: str = "0 8 * * *"  # the job itself skips non-working days
+    PRASAN_WEEKLY_DIGEST_CRON: str = "0 8 * * mon"
+    # A run missed while no worker was up is caught up once if the worker returns in time.
+    PRASAN_JOB_GRACE: str = "6h"
     # Reports older than this lose their free text, photos and precise location.
     PRASAN_RETENTION_DAYS: int = Field(default=730, ge=1)
 
@@ -65,6 +78,37 @@ class Settings(BaseSettings):
             raise ValueError("expected an https:// URL")
         return value or None
 
+    @field_validator(
+        "PRASAN_REMINDER_CRON", "PRASAN_LAST_CALL_CRON", "PRASAN_DAILY_DIGEST_CRON",
+        "PRASAN_WEEKLY_DIGEST_CRON",
+    )  # fmt: skip
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if value:
+            cron_trigger(value, ZoneInfo("UTC"))  # raises ValueError naming what is wrong
+        return value
+
+    @field_validator("PRASAN_JOB_GRACE")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("PRASAN_REPORT_PERIOD")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if value not in ("week", "month"):
+            raise ValueError("expected week or month")
+        return value
+
+    @field_validator("PRASAN_PUBLIC_URL")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("expected an https:// URL")
+        return value.rstrip("/") if value else None
+
     @field_validator("PRASAN_TIMEZONE")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -87,6 +131,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.PRASAN_TIMEZONE)
 
     @property
+    def job_grace(self) -> timedelta:
+        """How late a missed scheduled run may still be caught up."""
+        return parse_duration(self.PRASAN_JOB_GRACE)
+
+    @property
     def telegram_enabled(self) -> bool:
         """Telegram runs when its token is set."""
         return bool(self.TELEGRAM_BOT_TOKEN and self.TELEGRAM_BOT_TOKEN.get_secret_value())
@@ -100,6 +149,23 @@ class Settings(BaseSettings):
             and self.LINE_CHANNEL_SECRET.get_secret_value()
             and self.LINE_CHANNEL_ACCESS_TOKEN.get_secret_value()
         )
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str) -> timedelta:
+    """'6h', '90m', '3600s', '2d' or plain seconds ('3600') as a timedelta."""
+    text = value.strip().lower()
+    unit = text[-1:] if text[-1:] in _UNITS else "s"
+    number = text[:-1] if text[-1:] in _UNITS else text
+    try:
+        amount = float(number)
+    except ValueError:
+        raise ValueError("expected a duration such as 6h, 90m or 3600s") from None
+    if amount < 0:
+        raise ValueError("expected a duration such as 6h, 90m or 3600s")
+    return timedelta(seconds=amount * _UNITS[unit])
 
 
 def load_settings(**overrides: object) -> Settings:

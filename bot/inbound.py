@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
@@ -31,6 +32,8 @@ REPLY_TOKEN_SECONDS = 50
 # Messages per transaction when many arrive at once: more saves fsyncs, but every
 # message in a batch waits for the whole batch, so this bounds the added latency.
 MAX_BATCH = 16
+# How stale an identity's last-seen time may get: one extra write per person per period.
+SEEN_EVERY = timedelta(minutes=10)
 
 Queued = Callable[[list[OutboxRow]], Awaitable[None]]
 
@@ -161,9 +164,11 @@ class Inbound:
         identity, person = await tx.identity_and_person(inc.channel, inc.user_id)
         if not identity.active and inc.kind != "unfollow":
             await tx.update_identity(identity.id, active=True)  # they wrote again: unblocked
-        await tx.touch_identity(identity.id, tx.now())
         if person is not None and not person.active:
             person = None
+        seen = identity.last_seen_at
+        if inc.kind != "unfollow" and (seen is None or tx.now() - seen > SEEN_EVERY):
+            await tx.touch_identity(identity.id)  # notify reaches the app used last
         hint = inc.language_hint if inc.language_hint in LANGUAGES else None
         lang = person.language if person else (hint or self.default_language)
         ctx = Ctx(inc=inc, tx=tx, t=translator(lang), tz=self.tz, identity=identity, person=person)
@@ -201,6 +206,9 @@ async def _nothing() -> AsyncIterator[None]:
 
 
 def _with_event_id(inc: Incoming) -> Incoming:
+    # A lone surrogate (a JSON escape, an undecodable byte) cannot be stored: one bad code
+    # point is replaced rather than failing the event and the others stored with it.
+    inc = inc.scrubbed()
     if inc.event_id:
         return inc
     return replace(inc, event_id=uuid.uuid4().hex, received_at=inc.received_at or time.time())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -44,6 +44,15 @@ class Incoming:
         raw = {name: getattr(self, name) for name in _INCOMING_FIELDS}
         return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
+    def scrubbed(self) -> Incoming:
+        """This event with code points no database can store (lone surrogates) replaced by U+FFFD."""
+        bad: dict[str, Any] = {
+            name: scrub(value)
+            for name in _TEXT_FIELDS
+            if isinstance(value := getattr(self, name), str) and not _storable(value)
+        }
+        return replace(self, **bad) if bad else self
+
     @classmethod
     def from_json(cls, raw: str) -> Incoming:
         """Rebuild from the inbox."""
@@ -51,6 +60,21 @@ class Incoming:
 
 
 _INCOMING_FIELDS = tuple(f.name for f in fields(Incoming))
+_TEXT_FIELDS = tuple(f.name for f in fields(Incoming) if "str" in str(f.type))
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scrub(text: str) -> str:
+    """`text` with lone surrogates (from JSON escapes or undecodable bytes) replaced by U+FFFD."""
+    # UTF-16 with surrogatepass pairs up what forms a pair; what is left alone cannot be decoded.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,10 @@ class Sender:
         self._acks: list[int] = []
         self._ack_task: asyncio.Task[None] | None = None
 
+    def wake(self) -> None:
+        """New rows were queued (a job, the CLI in this process): look at the outbox now."""
+        self._wake.set()
+
     async def deliver(self, ids: list[int] | None = None, limit: int = 50) -> int:
         """Send due rows (or just these ids); returns how many were handled."""
         if not self.channels:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import logging
 import sys
 
@@ -77,6 +78,8 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     runtime.add_channel(console)
     runtime.sender.recipient = args.user
     interactive = sys.stdin.isatty()
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
+        sys.stdin.reconfigure(errors="replace")
     try:
         await runtime.sender.deliver()  # messages that waited for this person (notices)
         if interactive:

@@ -11,10 +11,11 @@ from enum import StrEnum
 from bot import access
 from bot.dates import format_datetime
 from bot.messages import Button, Outgoing
+from handlers.actions import refuse
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step
 from handlers.menu import main_menu, role_name
-from storage.audit import AuditAction, audit, person_actor
+from storage.audit import person_actor
 
 MAX_FOUND = 10
 
@@ -34,9 +35,7 @@ async def not_admin(ctx: Ctx) -> Done | None:
     assert ctx.person is not None
     if ctx.person.role == "admin" and ctx.person.active:
         return None
-    await audit(ctx.tx, person_actor(ctx.person.id), AuditAction.DENIED,
-                {"screen": "admin", "channel": ctx.inc.channel})  # fmt: skip
-    return Done([await main_menu(ctx, ctx.t("That option is not available to you."))])
+    return Done(await refuse(ctx, "admin screen"))
 
 
 async def ask_find(ctx: Ctx, draft: Draft) -> list[Outgoing]:

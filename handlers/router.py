@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.messages import Outgoing
 from handlers import (
+    actions,
     admin_invite,
     admin_people,
     invite_switch,
@@ -18,6 +19,7 @@ from handlers import (
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
 from handlers.report_steps import my_areas
+from storage.queries_messaging import Conversation
 
 FLOWS: dict[str, Flow] = {
     f.name: f
@@ -74,6 +76,22 @@ ALLOWED = {
 }
 
 
+async def _keep_draft(
+    ctx: Ctx, before: Conversation | None, replies: list[Outgoing]
+) -> list[Outgoing]:
+    """After an action pressed mid-report: if the draft is still there, say how to go on."""
+    assert ctx.person is not None
+    if before is None:
+        return replies
+    now = await ctx.tx.conversation(ctx.person.id)
+    flow = FLOWS.get(now.flow) if now is not None else None
+    if now is None or flow is None or now.updated_at != before.updated_at:
+        return replies  # the action started or ended a flow itself
+    note = ctx.say(ctx.t("You have a report in progress. Please finish it, "
+                         "or press Cancel to drop it."))  # fmt: skip
+    return [*replies, note, *await enter(ctx, flow, now.state, dict(now.data))]
+
+
 def _command(ctx: Ctx) -> str | None:
     """A menu action from a press, a slash command or a typed menu label."""
     inc = ctx.inc
@@ -109,6 +127,10 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         answered = await invite_switch.offer(ctx, conv, FLOWS)
         if answered is not None:
             return answered
+    acted = await actions.dispatch(ctx)
+    if acted is not None:
+        return await _keep_draft(ctx, conv, acted)
+
     command = _command(ctx)
     if conv is not None:
         flow = FLOWS.get(conv.flow)

@@ -41,7 +41,7 @@ def statements(dialect: str) -> SimpleNamespace:
         select(
             identities.c.id, identities.c.channel, identities.c.external_id,
             identities.c.person_id, identities.c.active, identities.c.failed_codes,
-            identities.c.locked_until, people.c.name, people.c.role, people.c.language,
+            identities.c.locked_until, identities.c.last_seen_at, people.c.name, people.c.role, people.c.language,
             people.c.active.label("person_active"),
         )
         .select_from(identities.outerjoin(people, identities.c.person_id == people.c.id))

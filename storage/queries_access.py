@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from storage.store import Tx
 
 ScopeEntry = tuple[str, int | None]  # ("area", id) | ("district", id) | ("province", id) | ("all", None)
-SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is refreshed at most this often
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,6 @@ class AccessQueries:
             select(func.max(identities.c.last_seen_at)).where(identities.c.person_id == person_id)
         )
         return got
-
-    async def touch_identity(self: Tx, identity_id: int, now: datetime) -> None:
-        """Record that this chat wrote now (cheap: skipped within a minute of the last time)."""
-        await self.conn.execute(
-            update(identities)
-            .where(
-                identities.c.id == identity_id,
-                or_(identities.c.last_seen_at.is_(None),
-                    identities.c.last_seen_at < now - SEEN_EVERY),
-            )
-            .values(last_seen_at=now)
-        )  # fmt: skip
 
     async def report_count(self: Tx, person_id: int) -> int:
         """How many reports a person has sent."""

@@ -39,6 +39,7 @@ class Identity:
     active: bool
     failed_codes: int
     locked_until: datetime | None
+    last_seen_at: datetime | None = None
 
 
 def identity_from_row(m: Any) -> Identity:
@@ -50,6 +51,7 @@ def identity_from_row(m: Any) -> Identity:
         m["active"],
         m["failed_codes"],
         m["locked_until"],
+        m.get("last_seen_at"),
     )
 
 

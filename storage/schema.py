@@ -101,6 +101,8 @@ people = Table(
     Column("created_at", TS, nullable=False),
     # Set by `prasan people erase`: the name is gone, their reports stay as anonymous counts.
     Column("erased_at", TS, nullable=True),
+    # The chat app the person asked to be reached on (notify); unset: the one used last.
+    Column("preferred_channel", String(16), nullable=True),
 )
 
 # A coordinator's areas; a supervisor's areas, districts, provinces or "all".
@@ -125,7 +127,8 @@ identities = Table(
     Column("failed_codes", Integer, nullable=False, default=0),
     Column("locked_until", TS, nullable=True),
     Column("created_at", TS, nullable=False),
-    Column("last_seen_at", TS, nullable=True),  # refreshed at most once a minute
+    # Refreshed at most every few minutes by the inbound path; notify reaches the app used last.
+    Column("last_seen_at", TS, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_identities_channel_external"),
 )
 
@@ -225,10 +228,33 @@ outbox = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("sent_at", TS, nullable=True),
+    # Proactive rows (notify): whom they are for, what they belong to (e.g. "broadcast:12",
+    # for delivery reports), and the moment after which sending them makes no sense.
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("tag", String(64), nullable=True),
+    Column("not_after", TS, nullable=True),
     Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_tag", "tag"),
 )
 
-# Append-only: storage.audit has no update or delete path, and triggers (migration 0003)
+# One row per scheduled job period ("digest-daily", "2026-11-21"): a period that finished
+# is never run again, whichever process or trigger (cron, catch-up, CLI) asks.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("job", String(64), nullable=False),
+    Column("period", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("trigger", String(16), nullable=False),  # cron | catch-up | cli
+    Column("started_at", TS, nullable=False),
+    Column("finished_at", TS, nullable=True),
+    Column("notices", Integer, nullable=False, default=0),
+    Column("error", String(200), nullable=True),
+    UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
+)
+
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0004)
 # make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",

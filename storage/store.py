@@ -14,7 +14,7 @@ PostgreSQL uses the asyncpg engine as usual.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from storage.queries_invites import InviteQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_privacy import PrivacyQueries
+from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
 
 
@@ -59,13 +60,16 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
-    MessagingQueries,
+    MessagingQueries, ProactiveQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
-    def __init__(self, conn: AsyncConnection | LoopConnection) -> None:
+    def __init__(
+        self, conn: AsyncConnection | LoopConnection, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self._clock = clock
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -84,8 +88,8 @@ class Tx(
         return sqlite.insert(table).on_conflict_do_nothing()
 
     def now(self) -> datetime:
-        """Current UTC time (one place, so tests could pin it)."""
-        return utcnow()
+        """Current UTC time: the store's clock (tests move it instead of sleeping)."""
+        return self._clock()
 
 
 class Store:
@@ -97,6 +101,8 @@ class Store:
         self.sync_engine = sync_engine
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
+        # What every transaction takes as "now"; tests replace it with a movable clock.
+        self.clock: Callable[[], datetime] = utcnow
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -114,7 +120,7 @@ class Store:
         """A transaction: committed on normal exit, rolled back on error."""
         if self.sync_engine is None:
             async with self.engine.begin() as conn:
-                yield Tx(conn)
+                yield Tx(conn, self.clock)
             return
         me = asyncio.current_task()
         if self._owner is not None and self._owner is me:
@@ -124,7 +130,7 @@ class Store:
             self._owner = me
             try:
                 with self.sync_engine.begin() as sync_conn:
-                    yield Tx(LoopConnection(sync_conn))
+                    yield Tx(LoopConnection(sync_conn), self.clock)
             finally:
                 self._owner = None
 

@@ -290,8 +290,8 @@ class FakeTelegram:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(float(p.get("timeout") or 0)), self._changed:
                 await self._changed.wait_for(lambda: bool(self._queue) or self._closing)
-        batch, self._queue = self._queue[:100], self._queue[100:]
-        return batch
+        # As Telegram does, an update stays until a later request's offset confirms it.
+        return self._queue[:100]
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
         self.webhook = p

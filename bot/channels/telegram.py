@@ -120,6 +120,14 @@ class TelegramChannel:
         if inc is not None:
             await self.inbound.receive(inc)  # dedupes by update id
 
+    async def _record_unhandled(self, update: Update, exc: Exception) -> None:
+        """Keep a trace in the inbox of an update that could not be handled, marked done."""
+        chat = update.effective_chat
+        inc = Incoming(CHANNEL, str(chat.id if chat else 0), kind="unhandled",
+                       event_id=str(update.update_id))  # fmt: skip
+        async with self.inbound.store.tx() as tx:
+            await tx.inbox_add(CHANNEL, str(update.update_id), inc.to_json(), processed=True)
+
     async def _handle(self, update: Update, inc: Incoming, inbox_id: int) -> None:
         """Acknowledge a press, then run the flow; one update at a time per chat."""
         try:
@@ -166,7 +174,8 @@ class TelegramChannel:
         # A webhook left by an earlier deployment makes getUpdates fail with 409 Conflict;
         # a server without deleteWebhook (some self-hosted or test servers) is no reason to stop.
         await self._quietly("deleteWebhook", self.bot.delete_webhook())
-        poller = Poller(self.bot, self._take, self._stopping, self.poll_timeout)
+        poller = Poller(self.bot, self._take, self._stopping, self.poll_timeout,
+                        skip=self._record_unhandled)  # fmt: skip
         self._poller = asyncio.create_task(poller.run(), name="telegram-polling")
         log.info("telegram polling started")
 

@@ -17,6 +17,7 @@ from bot.logsafe import log_failure
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0
+Skip = Callable[[Update, Exception], Awaitable[None]]
 
 
 class Poller:
@@ -24,12 +25,16 @@ class Poller:
 
     def __init__(
         self, bot: Bot, take: Callable[[Update], Awaitable[None]], stopping: asyncio.Event,
-        timeout: int,
+        timeout: int, *, skip: Skip | None = None, retry_pause: float = 1.0,
     ) -> None:  # fmt: skip
         self.bot = bot
         self.take = take
         self.stopping = stopping
         self.timeout = timeout  # seconds Telegram holds the request open when idle
+        # Records an update `take` failed on twice; if recording works, the poller moves on.
+        self.skip = skip
+        self.retry_pause = retry_pause  # scales the pauses after a failed update
+        self._failed: tuple[int, int] = (-1, 0)  # (update id, failures in a row)
 
     async def run(self) -> None:
         """The loop: fetch, take each update, confirm it with the next request's offset."""
@@ -45,15 +50,38 @@ class Poller:
             for update in updates:
                 try:
                     await self.take(update)
-                except Exception as exc:  # storage trouble: ask for this update again later
-                    log_failure(log, "telegram update store", exc, update=update.update_id)
-                    failures += 1
-                    await self._pause(min(MAX_BACKOFF, 2.0**failures))
-                    break
+                except Exception as exc:
+                    if not await self._skipped(update, exc):
+                        failures += 1
+                        await self._pause(min(MAX_BACKOFF, self.retry_pause * 2.0**failures))
+                        break  # ask for this update again
                 # Telegram forgets what is below the next request's offset; the inbox has it.
                 offset, failures = update.update_id + 1, 0
                 if self.stopping.is_set():
                     break
+
+    async def _skipped(self, update: Update, exc: Exception) -> bool:
+        """After a second failure, record the update and move past it, if recording works.
+
+        One update that always fails must not stop everyone else's messages; but when even
+        recording fails, storage is down and the update is asked for again instead of lost.
+        """
+        # By type only: storage errors can quote the message text.
+        log.error("telegram update %s failed: %s", update.update_id, type(exc).__name__)
+        seen, count = self._failed
+        count = count + 1 if seen == update.update_id else 1
+        self._failed = (update.update_id, count)
+        if count < 2 or self.skip is None:
+            return False
+        try:
+            await self.skip(update, exc)
+        except Exception as again:
+            log.error("telegram update %s not recorded either: %s", update.update_id,
+                      type(again).__name__)  # fmt: skip
+            return False
+        log.error("telegram update %s skipped after %d failures (recorded)", update.update_id,
+                  count)  # fmt: skip
+        return True
 
     async def _fetch(self, offset: int | None) -> tuple[Update, ...]:
         """The next updates, or none when `stopping` came first (the request is dropped)."""

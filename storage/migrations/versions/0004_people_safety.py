@@ -1,8 +1,8 @@
 """people and data safety: keyed invite hashes, per-code lockout, revocation, erasure and
-retention markers, last seen, and an append-only audit log
+retention markers, and an append-only audit log
 
-Revision ID: 0003_people_safety
-Revises: 0002
+Revision ID: 0004_people_safety
+Revises: 0003_proactive_seams
 Create Date: 2026-11-30
 """
 
@@ -13,8 +13,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_people_safety"
-down_revision = "0002"
+revision = "0004_people_safety"
+down_revision = "0003_proactive_seams"
 branch_labels = None
 depends_on = None
 
@@ -37,8 +37,6 @@ _PG_TRIGGERS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("identities") as batch_op:
-        batch_op.add_column(sa.Column("last_seen_at", TS, nullable=True))
     with op.batch_alter_table("people") as batch_op:
         batch_op.add_column(sa.Column("erased_at", TS, nullable=True))
     with op.batch_alter_table("reports") as batch_op:
@@ -94,5 +92,3 @@ def downgrade() -> None:
         batch_op.drop_column("redacted_at")
     with op.batch_alter_table("people") as batch_op:
         batch_op.drop_column("erased_at")
-    with op.batch_alter_table("identities") as batch_op:
-        batch_op.drop_column("last_seen_at")

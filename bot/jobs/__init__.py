@@ -1,0 +1,45 @@
+"""Scheduled jobs (reminders, digests, meeting notices, follow-up, retention).
+
+Each job module registers a `JobSpec` in `JOBS` when imported; importing this
+package imports them all, so the scheduler and the CLI see every job.
+"""
+
+from __future__ import annotations
+
+from bot.jobs.base import (
+    JOBS,
+    JobRun,
+    JobSpec,
+    Notice,
+    Trigger,
+    cron_trigger,
+    daily,
+    minutely,
+    monthly,
+    register,
+    weekly,
+)
+from bot.jobs.runner import Preview, RunOutcome, RunStatus, catch_up, preview_job, run_job
+
+# Job modules register themselves on import; add new ones here.
+# (none yet)
+
+__all__ = [
+    "JOBS",
+    "JobRun",
+    "JobSpec",
+    "Notice",
+    "Preview",
+    "RunOutcome",
+    "RunStatus",
+    "Trigger",
+    "catch_up",
+    "cron_trigger",
+    "daily",
+    "minutely",
+    "monthly",
+    "preview_job",
+    "register",
+    "run_job",
+    "weekly",
+]
