@@ -46,9 +46,7 @@ class NewInvite:
 
 def scope_labels(places: list[Place]) -> list[str]:
     """Scope entries for the audit log and the CLI: area codes and place names, no ids."""
-    return [
-        "all" if p.kind == "all" else f"{p.kind}:{p.code or p.name_en}" for p in places
-    ]
+    return ["all" if p.kind == "all" else f"{p.kind}:{p.code or p.name_en}" for p in places]
 
 
 def normalise_scope(role: str, scope: list[ScopeEntry]) -> list[ScopeEntry]:

@@ -178,9 +178,20 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
-            rows = await tx.export_reports(since)
+            area_ids = None
+            if args.for_person is not None:
+                viewer = await tx.person(args.for_person)
+                if viewer is None:
+                    return _fail(f"no person with id {args.for_person}")
+                try:
+                    area_ids = await access.export_area_ids(tx, viewer)
+                except access.AccessError:
+                    return _fail(f"person {viewer.id} is a {viewer.role}: exports are for "
+                                 "admins and supervisors")  # fmt: skip
+            rows = await tx.export_reports(since, area_ids)
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
-                           format=args.format, out=args.out or "stdout")  # fmt: skip
+                           format=args.format, out=args.out or "stdout",
+                           for_person=args.for_person)  # fmt: skip
     finally:
         await store.close()
     write_reports(rows, settings.timezone, args.format, args.out)

@@ -20,6 +20,8 @@ async def retention(args: argparse.Namespace, settings: Settings) -> int:
     async with transaction(settings) as tx:
         got = await privacy.run_retention(tx, tx.now(), days, apply=not args.dry_run,
                                           actor=actor())  # fmt: skip
+    if not args.dry_run:
+        await asyncio.to_thread(backups.checkpoint, backups.sqlite_path(settings.DATABASE_URL))
     r = got.reports
     before = format_date(got.cutoff, settings.timezone, "en")
     verb = "would lose" if args.dry_run else "lost"
@@ -51,6 +53,7 @@ async def people_erase(args: argparse.Namespace, settings: Settings) -> int:
             )
         done = await privacy.erase_person(tx, actor(), args.id)
     assert done is not None
+    await asyncio.to_thread(backups.checkpoint, backups.sqlite_path(settings.DATABASE_URL))
     print(f"person {args.id} erased: name, {done.inbox + done.outbox} messages and the text, "
           f"{done.photos} photos and {done.locations} locations of {done.reports} reports are "
           "gone; the reports stay as anonymous counts (reporter \"erased\"). This cannot be "

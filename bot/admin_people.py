@@ -19,7 +19,6 @@ from storage.audit import AuditAction, audit_entries
 from storage.queries_access import ScopeEntry
 from storage.store import Store, Tx
 
-
 REFUSALS = {
     access.Refusal.NO_PERSON: "no such person (see `prasan people list`)",
     access.Refusal.BAD_ROLE: "the role must be coordinator, supervisor or admin",

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from storage.db import prepare_sqlite_file
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory locks, restore trusts the operator
@@ -63,6 +65,7 @@ class RunningLock:
         self._file: IO[bytes] | None = None
         if db is None or fcntl is None or str(db) == ":memory:":
             return
+        prepare_sqlite_file(str(db))
         self._file = _open_lock(db)
         fcntl.flock(self._file, fcntl.LOCK_SH)
 
@@ -151,3 +154,14 @@ def restore(file: Path, db: Path) -> Path | None:
         return kept
     finally:
         lock.close()
+
+
+def checkpoint(db: Path | None) -> None:
+    """Fold the WAL into the database and empty it, so removed text leaves no old page copies."""
+    if db is None or not db.exists():
+        return
+    conn = _connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()

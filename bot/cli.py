@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     er.add_argument("--since", metavar="YYYY-MM-DD")
     er.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     er.add_argument("--out", metavar="FILE", help="default: stdout for csv")
+    er.add_argument("--for", dest="for_person", type=int, metavar="PERSON_ID",
+                    help="only what this supervisor's scope covers (as they would see it)")  # fmt: skip
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
@@ -80,8 +82,19 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "people", "invites",
-                             "identities", "audit", "retention", "backup", "restore")
+    quiet = args.command in (
+        "console",
+        "nlp",
+        "export",
+        "invite",
+        "people",
+        "invites",
+        "identities",
+        "audit",
+        "retention",
+        "backup",
+        "restore",
+    )
     logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:
         settings = load_settings()

@@ -14,6 +14,18 @@ COLUMNS = ("id", "kind", "created_at", "area_code", "area_name", "district", "pr
            "reporter", "text", "category", "severity", "participants", "status")  # fmt: skip
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (tab and CR too:
+# some import paths strip them and then see the rest). https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> object:
+    """A text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def as_records(rows: Sequence[ReportRow], tz: ZoneInfo) -> list[list[object]]:
     """Rows in column order, times in ISO 8601 in the programme's zone."""
     return [
@@ -28,8 +40,8 @@ def as_records(rows: Sequence[ReportRow], tz: ZoneInfo) -> list[list[object]]:
 
 
 def write_reports(rows: Sequence[ReportRow], tz: ZoneInfo, fmt: str, out: str | None) -> None:
-    """Write the export to a file, or CSV to stdout."""
-    records = as_records(rows, tz)
+    """Write the export to a file, or CSV to stdout (formula-like cells escaped)."""
+    records = [[escape_cell(v) for v in rec] for rec in as_records(rows, tz)]
     if fmt == "xlsx":
         from openpyxl import Workbook
 

@@ -70,6 +70,4 @@ def near_misses(code: str) -> list[str]:
     """Every code one character away from `code` (a slip of the finger, or a guess)."""
     if len(code) != LENGTH or any(c not in ALPHABET for c in code):
         return []
-    return [
-        code[:i] + c + code[i + 1 :] for i in range(LENGTH) for c in ALPHABET if c != code[i]
-    ]
+    return [code[:i] + c + code[i + 1 :] for i in range(LENGTH) for c in ALPHABET if c != code[i]]

@@ -57,12 +57,12 @@ def log_failure(logger: logging.Logger, what: str, exc: BaseException, **ids: ob
 class SafeFormatter(logging.Formatter):
     """Formats tracebacks as types and locations only (the messages may hold report text)."""
 
-    def formatException(self, ei: _ExcInfo | tuple[None, None, None]) -> str:  # noqa: N802
+    def formatException(self, ei: _ExcInfo | tuple[None, None, None]) -> str:
         """The exception chain without messages."""
         exc = ei[1]
         return "" if exc is None else "  " + describe(exc)
 
-    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+    def formatStack(self, stack_info: str) -> str:
         """Stack traces show code, not data: keep them."""
         return stack_info
 

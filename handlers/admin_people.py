@@ -16,6 +16,7 @@ from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step
 from handlers.menu import main_menu, role_name
 from storage.audit import person_actor
+from storage.queries_access import ScopeEntry
 
 MAX_FOUND = 10
 
@@ -214,8 +215,10 @@ async def take_how(ctx: Ctx, draft: Draft) -> Invalid | Done:
     if chosen is None:
         return Invalid(ctx.say(ctx.t("Please choose with the buttons below.")))
     pid = int(draft["person"])
-    entry = (str(draft["entry"][0]), int(draft["entry"][1]))
-    scope = [entry] if chosen == "ap:replace" else [*await ctx.tx.scope_of(pid), entry]
+    entry: ScopeEntry = (str(draft["entry"][0]), int(draft["entry"][1]))
+    scope: list[ScopeEntry] = (
+        [entry] if chosen == "ap:replace" else [*await ctx.tx.scope_of(pid), entry]
+    )
     try:
         await access.change_access(ctx.tx, person_actor(ctx.person.id), pid, scope=scope,
                                    via="chat")  # fmt: skip

@@ -45,11 +45,7 @@ def chat_locked(ctx: Ctx) -> bool:
 
 def looks_typed_as_code(code: str) -> bool:
     """A registered person's message is taken as a code only when it has a code's shape."""
-    return (
-        len(code) == LENGTH
-        and any(c.isdigit() for c in code)
-        and any(c.isalpha() for c in code)
-    )
+    return len(code) == LENGTH and any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
 
 
 async def check(ctx: Ctx, code: str) -> tuple[CodeCheck, Invite | None]:

@@ -79,6 +79,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Erased and expired text must not linger in free pages of the file.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

@@ -14,7 +14,9 @@ from storage.schema import areas, districts, identities, people, person_scopes, 
 if TYPE_CHECKING:
     from storage.store import Tx
 
-ScopeEntry = tuple[str, int | None]  # ("area", id) | ("district", id) | ("province", id) | ("all", None)
+ScopeEntry = tuple[
+    str, int | None
+]  # ("area", id) | ("district", id) | ("province", id) | ("all", None)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class AccessQueries:
         for kind, ref in scope:
             if kind == "all":
                 found.append(Place("all", None, "", "ทุกพื้นที่", "the whole programme"))
-            elif kind == "area":
+            elif kind == "area" and ref is not None:
                 area = await self.area_by_id(int(ref))
                 if area is not None:
                     found.append(Place("area", area.id, area.code, area.name, area.name))
@@ -99,7 +101,11 @@ class AccessQueries:
         limit: int | None = None,
     ) -> list[Person]:
         """People by role, an area their scope covers, activity, or part of name / area code."""
-        q = select(people).where(people.c.erased_at.is_(None)).order_by(people.c.role, people.c.name)
+        q = (
+            select(people)
+            .where(people.c.erased_at.is_(None))
+            .order_by(people.c.role, people.c.name)
+        )
         if role:
             q = q.where(people.c.role == role)
         if active is not None:
@@ -141,8 +147,7 @@ class AccessQueries:
 
     async def report_count(self: Tx, person_id: int) -> int:
         """How many reports a person has sent."""
-        return int(
-            await self.conn.scalar(
-                select(func.count()).select_from(reports).where(reports.c.person_id == person_id)
-            )
+        count = await self.conn.scalar(
+            select(func.count()).select_from(reports).where(reports.c.person_id == person_id)
         )
+        return int(count or 0)

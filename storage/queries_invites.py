@@ -134,13 +134,12 @@ class InviteQueries:
                 invite_id=invite_id, identity_id=identity_id, at=self.now()
             )
         )
-        return int(
-            await self.conn.scalar(
-                select(func.count())
-                .select_from(invite_misses)
-                .where(invite_misses.c.invite_id == invite_id)
-            )
+        count = await self.conn.scalar(
+            select(func.count())
+            .select_from(invite_misses)
+            .where(invite_misses.c.invite_id == invite_id)
         )
+        return int(count or 0)
 
     async def lock_invite(self: Tx, invite_id: int) -> None:
         """Lock a code that near misses from many chats put at risk."""

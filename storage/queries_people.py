@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from storage.audit import AuditAction, audit, audit_entries
 from storage.prepared import statements
 from storage.queries_geo import Area
-from storage.audit import AuditAction, audit, audit_entries
 from storage.schema import identities, people, person_scopes, settings_kv
 
 if TYPE_CHECKING:

@@ -50,11 +50,14 @@ _REPORT_CLEARED: dict[str, Any] = {
 class PrivacyQueries:
     """Queries that remove personal data; counts, categories, areas and dates stay."""
 
-    async def _report_redaction(self: Tx, where: ColumnElement[bool], apply: bool) -> Redaction:
+    async def _report_redaction(
+        self: Tx, where: ColumnElement[bool], apply: bool, quoted: list[str] | None = None
+    ) -> Redaction:
         rows = (
             await self.conn.execute(
-                select(reports.c.id, reports.c.raw_text, reports.c.photos, reports.c.latitude)
-                .where(where, reports.c.redacted_at.is_(None))
+                select(
+                    reports.c.id, reports.c.raw_text, reports.c.photos, reports.c.latitude
+                ).where(where, reports.c.redacted_at.is_(None))
             )
         ).all()
         refs = tuple(ref for r in rows for ref in (r.photos or []))
@@ -65,6 +68,8 @@ class PrivacyQueries:
             locations=sum(1 for r in rows if r.latitude is not None),
             photo_refs=refs,
         )
+        if quoted is not None:
+            quoted.extend(r.raw_text for r in rows if r.raw_text)
         if apply and rows:
             await self.conn.execute(
                 update(reports)
@@ -86,7 +91,9 @@ class PrivacyQueries:
             n_in = len((await self.conn.execute(select(inbox.c.id).where(old_in))).all())
             n_out = len((await self.conn.execute(select(outbox.c.id).where(old_out))).all())
             return n_in, n_out
-        res_in = await self.conn.execute(update(inbox).where(old_in).values(payload=REDACTED_PAYLOAD))
+        res_in = await self.conn.execute(
+            update(inbox).where(old_in).values(payload=REDACTED_PAYLOAD)
+        )
         res_out = await self.conn.execute(
             update(outbox).where(old_out).values(payload=REDACTED_MESSAGES)
         )
@@ -94,7 +101,9 @@ class PrivacyQueries:
 
     async def erase_person(self: Tx, person_id: int, name: str) -> Redaction:
         """Remove a person's name, identities, messages, text, photos and locations."""
-        found = await self._report_redaction(reports.c.person_id == person_id, True)
+        texts: list[str] = []
+        found = await self._report_redaction(reports.c.person_id == person_id, True, texts)
+        n_quoted = await self._erase_quotes(texts)
         idents = (
             await self.conn.execute(
                 select(identities.c.id, identities.c.channel, identities.c.external_id).where(
@@ -102,7 +111,12 @@ class PrivacyQueries:
                 )
             )
         ).all()
-        n_in = n_out = 0
+        n_in, n_out = 0, n_quoted
+        mine = await self.conn.execute(
+            update(outbox).where(outbox.c.person_id == person_id)
+            .values(payload=REDACTED_MESSAGES, recipient="erased")
+        )  # fmt: skip
+        n_out += mine.rowcount
         for ident in idents:
             n_in += await self._erase_inbox(ident.channel, ident.external_id)
             mine = and_(outbox.c.channel == ident.channel, outbox.c.recipient == ident.external_id)
@@ -116,7 +130,9 @@ class PrivacyQueries:
             n_out += max(res.rowcount, res2.rowcount)
         ids = [i.id for i in idents]
         if ids:
-            await self.conn.execute(delete(invite_misses).where(invite_misses.c.identity_id.in_(ids)))
+            await self.conn.execute(
+                delete(invite_misses).where(invite_misses.c.identity_id.in_(ids))
+            )
             await self.conn.execute(delete(identities).where(identities.c.id.in_(ids)))
         await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
         await self.conn.execute(delete(person_scopes).where(person_scopes.c.person_id == person_id))
@@ -132,6 +148,22 @@ class PrivacyQueries:
         )
         return Redaction(found.reports, found.texts, found.photos, found.locations, n_in, n_out,
                          found.photo_refs)  # fmt: skip
+
+    async def _erase_quotes(self: Tx, texts: list[str]) -> int:
+        """Messages to others that quote these report texts (supervisor notices) lose their text."""
+        count = 0
+        for text in texts:
+            first = text.strip().splitlines()[0][:40] if text.strip() else ""
+            if len(first) < 8:  # too short to tell a quote from a coincidence
+                continue
+            needle = json.dumps(first, ensure_ascii=False)[1:-1]
+            res = await self.conn.execute(
+                update(outbox)
+                .where(outbox.c.payload.like("%" + _escape_like(needle) + "%", escape="\\"))
+                .values(payload=REDACTED_MESSAGES)
+            )
+            count += res.rowcount
+        return count
 
     async def _erase_inbox(self: Tx, channel: str, external_id: str) -> int:
         # Inbox payloads are Incoming JSON written with separators (",", ":"), so the
