@@ -73,19 +73,28 @@ def be_year(dt: datetime) -> int:
 
 
 def format_date(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = False) -> str:
-    """'21 พฤศจิกายน 2569' (th) or '21 November 2569 BE' (en, ms)."""
+    """'21 พฤศจิกายน 2569' (th), '21 November 2569 BE' (en, ms)."""
     local = dt.astimezone(tz)
     if lang == "th":
         month = MONTHS["th_short" if short else "th"][local.month - 1]
         return f"{local.day} {month} {be_year(local)}"
     month = MONTHS.get(lang, MONTHS["en"])[local.month - 1]
-    if short:
+    # Malay keeps the whole month name: its usual short forms (Nov, Dis) read as English.
+    if short and lang == "en":
         month = month[:3]
     return f"{local.day} {month} {be_year(local)} BE"
 
 
-def format_datetime(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = True) -> str:
-    """A date with the 24-hour local time: '21 พ.ย. 2569 14:05'."""
+def format_time(dt: datetime, tz: ZoneInfo, lang: str = "th") -> str:
+    """The 24-hour local time as each language writes it: '21.36 น.', '21.36', '21:36'."""
     local = dt.astimezone(tz)
-    suffix = " น." if lang == "th" else ""
-    return f"{format_date(dt, tz, lang, short=short)} {local:%H:%M}{suffix}"
+    if lang == "th":  # formal Thai separates hours and minutes with a dot
+        return f"{local:%H.%M} น."
+    if lang == "ms":
+        return f"{local:%H.%M}"
+    return f"{local:%H:%M}"
+
+
+def format_datetime(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = True) -> str:
+    """A date with the 24-hour local time: '21 พ.ย. 2569 14.05 น.'."""
+    return f"{format_date(dt, tz, lang, short=short)} {format_time(dt, tz, lang)}"

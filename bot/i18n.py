@@ -66,6 +66,19 @@ def translator(lang: str) -> Translator:
     return Translator(lang, catalog)
 
 
+def number(n: int | float) -> str:
+    """A count as people read it: thousands separated ('1,250'), as in Thai, Malay and English."""
+    return f"{n:,}"
+
+
+def join_names(t: Translator, names: list[str]) -> str:
+    """'A, B and C' in the reader's language (Thai separates with spaces: 'A B และC')."""
+    if len(names) <= 1:
+        return "".join(names)
+    sep = " " if t.lang == "th" else ", "
+    return t("{first} and {last}", first=sep.join(names[:-1]), last=names[-1])
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message

@@ -14,7 +14,12 @@ CATEGORY_NAMES = {
     "drugs": N_("Drugs"),
     "other": N_("Other"),
 }
-SEVERITY_NAMES = {"low": N_("🟢 Low"), "medium": N_("🟡 Medium"), "high": N_("🔴 High")}
+# Stored as severity codes; people read urgency (ความรุนแรง means violence in the Deep South).
+SEVERITY_NAMES = {
+    "low": N_("🟢 Not urgent"),
+    "medium": N_("🟡 Fairly urgent"),
+    "high": N_("🔴 Urgent"),
+}
 STATUS_NAMES = {
     "submitted": N_("received"),
     "open": N_("open"),
@@ -30,5 +35,5 @@ def category_name(t: Translator, code: str) -> str:
 
 
 def severity_name(t: Translator, code: str) -> str:
-    """A severity code as the reader says it."""
+    """A stored severity code as the reader says it: its urgency."""
     return t(SEVERITY_NAMES.get(code, code))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.dates import format_date
 from bot.i18n import LANGUAGE_NAMES, N_, translator
 from bot.messages import Button, Outgoing
+from bot.textcut import shorten
 from handlers.context import Ctx
 from handlers.labels import KIND_NAMES, STATUS_NAMES
 from storage.queries_reports import ReportRow
@@ -65,7 +66,7 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
         text = ctx.t(
             "ℹ️ How to use Prasan\n"
             "• 📝 Report progress after each activity: what happened and how many took part.\n"
-            "• ⚠️ Report a problem: describe it, I suggest a category, you choose how serious.\n"
+            "• ⚠️ Report a problem: describe it, I suggest a category, you choose how urgent.\n"
             "• You can also just type your report; I will ask which kind it is.\n"
             "• Photos and locations can be added to a report.\n"
             '• Type "cancel" at any step to stop; nothing is saved until you press Send.'
@@ -106,8 +107,7 @@ def report_line(ctx: Ctx, r: ReportRow) -> str:
     date = format_date(r.created_at, ctx.tz, ctx.lang, short=True)
     kind = ctx.t(KIND_NAMES.get(r.kind, r.kind))
     status = ctx.t(STATUS_NAMES.get(r.status, r.status))
-    snippet = r.text.replace("\n", " ")
-    snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
+    snippet = shorten(r.text.replace("\n", " "), 40)
     return f"#{r.id} · {date} · {kind} · {r.area_name or '-'} · {status}\n   {snippet}"
 
 

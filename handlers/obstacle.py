@@ -1,4 +1,4 @@
-"""Problem (obstacle) report: area → describe → category → severity → summary → ticket.
+"""Problem (obstacle) report: area → describe → category → urgency → summary → ticket.
 
 See obstacle.mmd for the diagram.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot import nlp
-from bot.i18n import N_
+from bot.i18n import N_, join_names
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
@@ -106,15 +106,15 @@ def _severity_buttons(ctx: Ctx) -> list[Button]:
 
 
 async def ask_severity(ctx: Ctx, draft: Draft) -> list[Outgoing]:
-    """Asks how serious the problem is."""
-    return [ctx.say(ctx.t("How serious is it?"), [*_severity_buttons(ctx), cancel_button(ctx)])]
+    """Asks how urgent the problem is."""
+    return [ctx.say(ctx.t("⏱️ How urgent is it?"), [*_severity_buttons(ctx), cancel_button(ctx)])]
 
 
 async def take_severity(ctx: Ctx, draft: Draft) -> str | Invalid:
-    """Low / medium / high."""
+    """Not urgent / fairly urgent / urgent."""
     choice = pick(ctx, _severity_buttons(ctx))
     if choice is None:
-        return Invalid(ctx.say(ctx.t("Please choose Low, Medium or High.")))
+        return Invalid(ctx.say(ctx.t("Please choose how urgent it is with the buttons.")))
     draft["severity"] = choice.split(":", 1)[1]
     return then(draft, S.CONFIRM)
 
@@ -127,7 +127,7 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
         t("Area: {area}", area=await area_label(ctx, draft)),
         t("Problem: {text}", text=excerpt(draft["text"])),
         t("Category: {category}", category=category_name(t, draft["category"])),
-        t("Severity: {severity}", severity=severity_name(t, draft["severity"])),
+        t("Urgency: {urgency}", urgency=severity_name(t, draft["severity"])),
         attachments_line(ctx, draft),
     ]
     return [ctx.say("\n".join(lines), summary_buttons(ctx))]
@@ -143,9 +143,15 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
         severity=draft["severity"],
     )  # fmt: skip
     t = ctx.t
-    names = await notify_supervisors(ctx, ticket, draft)
-    who = ", ".join(names) if names else t("the programme office")
-    done = t("🎫 Recorded as ticket #{id}. {who} will see it and follow up.", id=ticket, who=who)
+    overseers = await notify_supervisors(ctx, ticket, draft)
+    names = [p.name for p in overseers if p.role == "supervisor"]
+    if names:
+        done = t("🎫 Recorded as ticket #{id}. Your area's follow-up officer ({names}) and the "
+                 "programme office will see it and follow up.", id=ticket,
+                 names=join_names(t, names))  # fmt: skip
+    else:
+        done = t("🎫 Recorded as ticket #{id}. The programme office will see it and follow up.",
+                 id=ticket)  # fmt: skip
     return Done([ctx.say(done), await main_menu(ctx)])
 
 
@@ -153,7 +159,7 @@ EDIT = edit_step(
     (
         Part(N_("Problem"), S.TEXT, forget=("text", "ranked"), then=S.CATEGORY),
         Part(N_("Category"), S.CATEGORY),
-        Part(N_("Severity"), S.SEVERITY),
+        Part(N_("Urgency"), S.SEVERITY),
     ),
     area_state=S.AREA,
     summary_state=S.CONFIRM,

@@ -9,7 +9,7 @@ import re
 from enum import StrEnum
 
 from bot import nlp
-from bot.i18n import N_
+from bot.i18n import N_, Translator, number
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
@@ -77,7 +77,7 @@ def _count_buttons(ctx: Ctx, guess: int | None) -> list[Button]:
     if guess is None:
         return [none, cancel_button(ctx)]
     return [
-        Button(t("✅ Yes, {n}", n=guess), "yes"),
+        Button(t("✅ Yes, {n}", n=number(guess)), "yes"),
         Button(t("✏️ Change"), "change"),
         none,
         cancel_button(ctx),
@@ -89,7 +89,7 @@ async def ask_participants(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
     guess = draft.get("guess")
     if guess is None:
         return S.COUNT
-    text = ctx.t("👥 About {n} participants — is that right?", n=guess)
+    text = ctx.t("👥 About {n} participants — is that right?", n=number(guess))
     return [ctx.say(text, _count_buttons(ctx, guess))]
 
 
@@ -150,10 +150,18 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
         t("📝 Progress report — please check:"),
         t("Area: {area}", area=await area_label(ctx, draft)),
         t("What happened: {text}", text=excerpt(draft["text"])),
-        t("Participants: {n}", n=n if n is not None else t("not counted")),
+        participants_line(t, n),
         attachments_line(ctx, draft),
     ]
     return [ctx.say("\n".join(lines), summary_buttons(ctx))]
+
+
+def participants_line(t: Translator, n: int | None) -> str:
+    """'Participants: 1,250 people' or 'not counted'."""
+    if n is None:
+        return t("Participants: not counted")
+    return t.plural("Participants: {count} person", "Participants: {count} people", n,
+                    count=number(n))  # fmt: skip
 
 
 async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import translator
+from bot.i18n import N_, join_names, translator
 from bot.invites import normalize_code
 from bot.messages import Outgoing
 from handlers.context import Ctx
@@ -51,8 +51,7 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
             name=ctx.person.name,
         )
         return [ctx.say(linked_text), await main_menu(ctx)]
-    areas = await ctx.tx.areas_of_person(person_id)
-    where = ", ".join(a.name for a in areas[:5]) if areas else ctx.t("the whole programme")
+    where = await scope_words(ctx, person_id)
     welcome = ctx.t(
         "🎉 Welcome, {name}! You are registered as {role} for {where}.",
         name=ctx.person.name,
@@ -60,6 +59,31 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         where=where,
     )
     return [ctx.say(welcome), await main_menu(ctx)]
+
+
+SHOWN_AREAS = 3  # a longer list of areas is summed up as "and N more areas"
+
+
+async def scope_words(ctx: Ctx, person_id: int) -> str:
+    """What a person looks after, as people say it: all areas, a province, a few areas."""
+    t = ctx.t
+    scope = await ctx.tx.scope_of(person_id)
+    if not scope or any(kind == "all" for kind, _ in scope):
+        return t("all areas")
+    parts: list[str] = []
+    templates = {"province": N_("{name} province"), "district": N_("{name} district")}
+    for kind, template in templates.items():
+        ids = [ref for k, ref in scope if k == kind and ref is not None]
+        if ids:
+            names = await ctx.tx.place_names(kind, ids)
+            parts += [t(template, name=th if ctx.lang == "th" else en)
+                      for th, en in names.values()]  # fmt: skip
+    area_ids = {ref for k, ref in scope if k == "area"}
+    areas = [a.name for a in await ctx.tx.areas_of_person(person_id) if a.id in area_ids]
+    if len(areas) > SHOWN_AREAS:
+        more = len(areas) - SHOWN_AREAS
+        areas = [*areas[:SHOWN_AREAS], t.plural("{n} more area", "{n} more areas", more)]
+    return join_names(t, parts + areas)
 
 
 def intro(ctx: Ctx) -> str:

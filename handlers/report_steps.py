@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import nlp
-from bot.i18n import N_
+from bot.i18n import N_, number
 from bot.messages import Button, Outgoing
+from bot.textcut import shorten
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
 from storage.queries_geo import Area
@@ -80,8 +81,8 @@ def read_text(ctx: Ctx, draft: Draft, what: str) -> str | Invalid:
                 t(
                     "That is {count} characters; the limit is {limit}. "
                     "Please shorten it, or send the main points.",
-                    count=len(text),
-                    limit=MAX_TEXT,
+                    count=number(len(text)),
+                    limit=number(MAX_TEXT),
                 )
             )
         )
@@ -149,8 +150,8 @@ def attachments_line(ctx: Ctx, draft: Draft) -> str:
 
 
 def excerpt(text: str, limit: int = 600) -> str:
-    """Long texts shortened for a summary card."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Long texts shortened for a summary card (cut between words)."""
+    return shorten(text, limit)
 
 
 @dataclass(frozen=True)

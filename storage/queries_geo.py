@@ -90,6 +90,14 @@ class GeoQueries:
         found = (await self.conn.execute(q.limit(2))).scalars().all()
         return int(found[0]) if len(found) == 1 else None
 
+    async def place_names(self: Tx, kind: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Thai and English names of provinces or districts (`kind`) by id."""
+        table = {"province": provinces, "district": districts}[kind]
+        rows = await self.conn.execute(
+            select(table.c.id, table.c.name_th, table.c.name_en).where(table.c.id.in_(ids))
+        )
+        return {int(i): (th, en) for i, th, en in rows.all()}
+
     async def upsert_area(self: Tx, code: str, name: str, district_id: int) -> bool:
         """Create or update an area by code; True when it was new."""
         found = await self.conn.scalar(select(areas.c.id).where(areas.c.code == code))

@@ -22,7 +22,7 @@ async def registered(runtime: Runtime, channel: str, areas: tuple[str, ...] = ("
     code = await make_invite(runtime.store, areas=areas, name="ทดสอบ ผู้ประสาน")
     chat = Chat(runtime, channel, user)
     await chat.send(code)
-    assert "ยินดีต้อนรับ ทดสอบ ผู้ประสาน" in chat.text
+    assert "ยินดีต้อนรับค่ะ คุณทดสอบ ผู้ประสาน" in chat.text
     return chat
 
 
@@ -41,12 +41,12 @@ async def test_registration_transcript(runtime: Runtime, channel: str) -> None:
     assert "ไม่พบรหัสเชิญ" in chat.text and "เหลืออีก 4 ครั้ง" in chat.text
     code = await make_invite(runtime.store, areas=("PTN01",), name="สมหญิง")
     await chat.send(f"/start {code.lower()}")  # deep link, any case
-    assert "ยินดีต้อนรับ สมหญิง" in chat.text and "ผู้ประสานงานพื้นที่" in chat.text
+    assert "ยินดีต้อนรับค่ะ คุณสมหญิง" in chat.text and "ผู้ประสานงานพื้นที่" in chat.text
     assert "บ้านบางปู" in chat.text
-    assert chat.labels[:2] == ["📝 รายงานความก้าวหน้า", "⚠️ แจ้งปัญหา"]
+    assert chat.labels[:2] == ["📝 ส่งความก้าวหน้า", "⚠️ แจ้งปัญหา"]
     again = Chat(runtime, channel, "U-other")
     await again.send(code)
-    assert "หมดอายุหรือถูกใช้ไปแล้ว" in again.text  # single use
+    assert "หมดอายุหรือมีผู้ใช้ไปแล้ว" in again.text  # single use
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -66,7 +66,7 @@ async def test_five_wrong_codes_lock_for_an_hour(runtime: Runtime, channel: str)
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_progress_report_transcript(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel)
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     assert "พื้นที่ไหน" in chat.text and "บ้านบางปู" in chat.labels
     await chat.press("บ้านบางปู")
     assert "เกิดอะไรขึ้น" in chat.text
@@ -78,7 +78,7 @@ async def test_progress_report_transcript(runtime: Runtime, channel: str) -> Non
     assert "แนบแล้ว" in chat.text
     await chat.send(kind="location", latitude=6.87, longitude=101.45)
     await chat.press("เสร็จ")
-    assert "กรุณาตรวจสอบ" in chat.text and "ผู้เข้าร่วม: 30" in chat.text
+    assert "กรุณาตรวจสอบ" in chat.text and "ผู้เข้าร่วม: 30 คน" in chat.text
     assert "บ้านบางปู (ยะหริ่ง, ปัตตานี)" in chat.text and "รูปภาพ: 1" in chat.text
     await chat.press("ส่ง")
     rows = await stored_reports(runtime)
@@ -97,18 +97,21 @@ async def test_obstacle_report_transcript(runtime: Runtime, channel: str) -> Non
     await chat.press("แจ้งปัญหา")
     assert "เล่าปัญหา" in chat.text  # one area: no area question
     await chat.send("งบประมาน ยังไม่ได้รับการเบิกจ่าย จัดกิจกรรมไม่ได้ เป็นอุปสรรค์มาก")
-    assert '"งบประมาณ"' in chat.text and chat.labels[0] == "✅ งบประมาณ"
+    assert "“งบประมาณ”" in chat.text and chat.labels[0] == "✅ งบประมาณ"
     assert len(chat.labels) == 9  # every category, then cancel
     await chat.press("งบประมาณ")
-    assert "รุนแรง" in chat.text
-    await chat.press("สูง")
-    assert "หมวดหมู่: งบประมาณ" in chat.text and "ความรุนแรง: 🔴 สูง" in chat.text
+    assert "เร่งด่วนแค่ไหน" in chat.text and "รุนแรง" not in chat.text
+    assert chat.labels == ["🟢 ไม่เร่งด่วน", "🟡 ปานกลาง", "🔴 เร่งด่วน", "✖️ ยกเลิก"]
+    await chat.press("🔴 เร่งด่วน")
+    assert "หมวดหมู่: งบประมาณ" in chat.text and "ระดับความเร่งด่วน: 🔴 เร่งด่วน" in chat.text
     await chat.press("ส่ง")
     rows = await stored_reports(runtime)
     assert [(r["kind"], r["category"], r["severity"], r["status"]) for r in rows] == [
         ("obstacle", "budget", "high", "open")]  # fmt: skip
     ticket = rows[0]["id"]
-    assert f"#{ticket}" in chat.text and "อรุณี ศรีสุข" in chat.text
+    # The confirmation names the area's follow-up officer and the office, in Thai list style.
+    assert f"เรื่องเลขที่ #{ticket} แล้วค่ะ ผู้ดูแลพื้นที่ (อรุณี ศรีสุข) และสำนักงานโครงการ" in chat.text
+    assert "เจ้าหน้าที่สำนักงานโครงการ" not in chat.text and ", " not in chat.text
     async with runtime.store.tx() as tx:
         notices = [r for r in await tx.outbox_rows() if r["dedupe_key"].startswith("notice:")]
     assert {n["recipient"] for n in notices} == {"arunee", "admin"}
@@ -133,11 +136,11 @@ async def test_text_out_of_the_blue_is_kept(runtime: Runtime, channel: str) -> N
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_cancel_at_any_step_stores_nothing(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel)
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     await chat.press("บ้านบางปู")
     await chat.send("ประชุมกลุ่มแกนนำชุมชน 12 คน")
     await chat.send("ยกเลิก")  # typed, not pressed
-    assert "ยกเลิกแล้ว" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
+    assert "ยกเลิกแล้ว" in chat.text and "📝 ส่งความก้าวหน้า" in chat.labels
     assert await stored_reports(runtime) == []
     async with runtime.store.tx() as tx:
         assert (await tx.conn.execute(select(conversations))).first() is None
@@ -146,11 +149,11 @@ async def test_cancel_at_any_step_stores_nothing(runtime: Runtime, channel: str)
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_unexpected_input_gets_clear_replies(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel, areas=("PTN01",))
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     cases = [
         ({"kind": "sticker"}, "รับเฉพาะข้อความที่พิมพ์"),
         ({"text": "🙏🙏🙏"}, "กรุณาเล่าเป็นข้อความ"),
-        ({"text": "ก" * 10_000}, "10000 ตัวอักษร"),
+        ({"text": "ก" * 10_000}, "10,000 ตัวอักษร"),
         ({"text": "\x00\x07"}, "กรุณาเล่าเป็นข้อความ"),
         ({"kind": "voice"}, "รับเฉพาะข้อความที่พิมพ์"),
         ({"data": "area:PTN01"}, "รับเฉพาะข้อความที่พิมพ์"),  # a stale button
@@ -160,7 +163,7 @@ async def test_unexpected_input_gets_clear_replies(runtime: Runtime, channel: st
         assert expected in chat.text, kw
         assert "เกิดอะไรขึ้น" in chat.text  # and the question again
     await chat.send(kind="photo", photo="p1", text=None)
-    assert "เก็บรูปไว้แล้ว" in chat.text
+    assert "เก็บรูปภาพไว้แล้ว" in chat.text
     await chat.send("ลงพื้นที่\x0bเยี่ยมบ้าน 5 คน")
     assert "ประมาณ 5 คน" in chat.text
     await chat.press("ใช่")
@@ -174,7 +177,7 @@ async def test_unexpected_input_gets_clear_replies(runtime: Runtime, channel: st
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_half_finished_report_survives_restart(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel)
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     await chat.press("บ้านตะโละกาโปร์")
     await runtime.close()
     fresh = await Runtime.create(runtime.settings)
@@ -208,7 +211,7 @@ async def test_report_continues_from_another_channel(runtime: Runtime) -> None:
                                utcnow() + timedelta(days=1), person_id=line.person_id)  # fmt: skip
     tg_chat = Chat(runtime, "telegram", "777")
     await tg_chat.send(code)
-    assert "เชื่อมแชตนี้กับบัญชีของ ทดสอบ ผู้ประสาน" in tg_chat.text
+    assert "เชื่อมแชตนี้กับบัญชีของคุณทดสอบ ผู้ประสานแล้วค่ะ" in tg_chat.text
     await tg_chat.send(data="m:obstacle")  # the draft from LINE is waiting here
     assert "ยังทำไม่เสร็จ" in tg_chat.text
     await tg_chat.send("ชาวบ้านร้องเรียนเรื่องยาเสพติดระบาดในหมู่บ้าน")
@@ -220,18 +223,18 @@ async def test_report_continues_from_another_channel(runtime: Runtime) -> None:
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_edit_from_summary_and_typed_labels(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel, areas=("PTN01",))
-    await chat.send("📝 รายงานความก้าวหน้า")  # typing a menu label works like pressing it
+    await chat.send("📝 ส่งความก้าวหน้า")  # typing a menu label works like pressing it
     await chat.send("เยี่ยมบ้านผู้สูงอายุ")
     assert "มีผู้เข้าร่วมกี่คน" in chat.text
     await chat.send("สิบ")
     assert "กรุณาพิมพ์ตัวเลข" in chat.text
     await chat.send("๑๒")
     await chat.send("ข้าม")
-    assert "ผู้เข้าร่วม: 12" in chat.text
+    assert "ผู้เข้าร่วม: 12 คน" in chat.text
     await chat.press("แก้ไข")
     await chat.press("จำนวนผู้เข้าร่วม")
     await chat.send("15 คน")
-    assert "ผู้เข้าร่วม: 15" in chat.text  # back at the summary
+    assert "ผู้เข้าร่วม: 15 คน" in chat.text  # back at the summary
     await chat.press("ส่ง")
     assert [r["participants"] for r in await stored_reports(runtime)] == [15]
 
@@ -275,7 +278,7 @@ async def test_supervisor_sees_only_their_scope(runtime: Runtime) -> None:
     await sup.press("ปัญหาค้าง")
     assert "ไม่มีปัญหาค้าง" in sup.text
     await sup.send(data="m:progress")
-    assert "ไม่เปิดให้บทบาทของคุณ" in sup.text
+    assert "บัญชีของคุณใช้เมนูนี้ไม่ได้" in sup.text
     admin = Chat(runtime, "console", "admin")
     await admin.send(data="m:open")
     assert "หน่วยงานไม่ตอบ" in admin.text
@@ -285,7 +288,7 @@ async def test_a_crash_mid_message_stores_nothing_and_apologises(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = await registered(runtime, "line", areas=("PTN01",))
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     await chat.send("ประชุม 9 คน")
     await chat.press("ใช่")
     await chat.press("ข้าม")
@@ -308,13 +311,13 @@ async def test_a_crash_mid_message_stores_nothing_and_apologises(
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_a_button_from_a_finished_report_is_refused(runtime: Runtime, channel: str) -> None:
     chat = await registered(runtime, channel, areas=("PTN01",))
-    await chat.press("รายงานความก้าวหน้า")
+    await chat.press("ส่งความก้าวหน้า")
     await chat.send("ประชุมประจำเดือนกับผู้นำศาสนา 14 คน")
     await chat.press("ใช่")
     await chat.press("ข้าม")
     await chat.press("ส่ง")
     await chat.send(data="send")  # the old summary's button, pressed again
-    assert "ปุ่มนี้ใช้ไม่ได้แล้ว" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
+    assert "ปุ่มนี้ใช้ไม่ได้แล้ว" in chat.text and "📝 ส่งความก้าวหน้า" in chat.labels
     assert len(await stored_reports(runtime)) == 1
 
 
@@ -334,9 +337,9 @@ async def test_typed_thai_answers_match_their_own_button(runtime: Runtime, chann
     await chat.press("แจ้งปัญหา")
     await chat.send("ไฟฟ้าดับทั้งหมู่บ้าน ใช้เครื่องเสียงจัดเวทีไม่ได้")
     await chat.send("โครงสร้างพื้นฐาน")
-    await chat.send("สูง")  # typed severity; must not be mistaken for ส่ง (send)
-    assert "ความรุนแรง: 🔴 สูง" in chat.text and await stored_reports(runtime) == []
-    await chat.send("สูง")  # at the summary, "high" is not "send"
+    await chat.send("เร่งด่วน")  # typed urgency
+    assert "ระดับความเร่งด่วน: 🔴 เร่งด่วน" in chat.text and await stored_reports(runtime) == []
+    await chat.send("สูง")  # at the summary, "high" is not ส่ง "send"
     assert "กรุณากด" in chat.text and await stored_reports(runtime) == []
     await chat.send("ส่ง")
     assert [r["severity"] for r in await stored_reports(runtime)] == ["high"]
@@ -351,10 +354,10 @@ async def test_obstacle_edit_category_returns_to_summary(runtime: Runtime, chann
     await chat.press("ความปลอดภัย")
     await chat.press("ปานกลาง")
     await chat.press("แก้ไข")
-    assert chat.labels == ["พื้นที่", "ปัญหา", "หมวดหมู่", "ความรุนแรง", "↩️ กลับ"]
+    assert chat.labels == ["พื้นที่", "ปัญหา", "หมวดหมู่", "ความเร่งด่วน", "↩️ กลับ"]
     await chat.press("หมวดหมู่")
     await chat.press("การมีส่วนร่วม")
-    assert "หมวดหมู่: การมีส่วนร่วม" in chat.text and "ความรุนแรง: 🟡 ปานกลาง" in chat.text
+    assert "หมวดหมู่: การมีส่วนร่วม" in chat.text and "ระดับความเร่งด่วน: 🟡 ปานกลาง" in chat.text
     await chat.press("แก้ไข")
     await chat.press("พื้นที่")
     await chat.press("บ้านตะโละกาโปร์")
@@ -369,7 +372,7 @@ async def test_no_words_out_of_the_blue_is_not_a_report(runtime: Runtime, channe
     chat = await registered(runtime, channel, areas=("PTN01",))
     for said in ("2", "👍", "..."):
         await chat.send(said)
-        assert "ยังไม่เข้าใจ" in chat.text and "📝 รายงานความก้าวหน้า" in chat.labels
-    await chat.press("รายงานความก้าวหน้า")
+        assert "ไม่แน่ใจว่าต้องการทำอะไร" in chat.text and "📝 ส่งความก้าวหน้า" in chat.labels
+    await chat.press("ส่งความก้าวหน้า")
     await chat.send("15")  # a bare number is not a description either
     assert "กรุณาเล่าเป็นข้อความ" in chat.text

@@ -109,7 +109,7 @@ RENDER_CASES = [
     ("a long label is cut to 20 with an ellipsis; the chat shows it whole",
      [Outgoing("เมนู", (LONG,))],
      [[{"type": "text", "text": "เมนู",
-        "quickReply": _qr(("📝 รายงานความก้าวหน…", "m:progress", "📝 รายงานความก้าวหน้า"))}]]),
+        "quickReply": _qr(("📝 รายงานความก้าวห…", "m:progress", "📝 รายงานความก้าวหน้า"))}]]),
     ("the quick reply goes on the last message",
      [Outgoing("บันทึกแล้ว"), Outgoing("เลือก", (YES,))],
      [[{"type": "text", "text": "บันทึกแล้ว"},

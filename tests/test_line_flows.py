@@ -50,7 +50,7 @@ async def test_coordinator_registers_reports_progress_and_a_problem(
     assert "🎉" in welcome
     assert all(utf16_len(a["label"]) <= 20 for a in fake.quick_replies(p.user))
 
-    assert "เกิดอะไรขึ้น" in await p.press("รายงานความก้าว")
+    assert "เกิดอะไรขึ้น" in await p.press("ส่งความก้าวหน้า")
     assert "30" in await p.say("จัดเวทีรับฟังปัญหาที่บ้านบางปู มีชาวบ้านมาร่วม ๓๐ คน")
     await p.press("ใช่")
     summary = await p.press("ข้าม")
@@ -61,7 +61,7 @@ async def test_coordinator_registers_reports_progress_and_a_problem(
     assert "ปัญหา" in await p.press("แจ้งปัญหา")
     await p.say("งบประมาณจัดเวทีล่าช้า ยังไม่ได้รับเงินโอนจากอำเภอ ชาวบ้านรอนานแล้ว")
     await p.press(fake.quick_replies(p.user)[0]["label"])  # the suggested category
-    await p.press("สูง")
+    await p.press("🔴 เร่งด่วน")
     assert "#" in await p.press("ส่ง")
 
     async with runtime.store.tx() as tx:
@@ -223,7 +223,7 @@ async def test_prasan_run_serves_a_coordinator_end_to_end(
         p = Phone(session, base, fake, "Ue2ecoordinator01", settle)
         assert "รหัสเชิญ" in await p.send(fl.follow_event(p.user, fake.reply_token(p.user)))
         assert "🎉" in await p.say(code)
-        assert "เกิดอะไรขึ้น" in await p.press("รายงานความก้าว")
+        assert "เกิดอะไรขึ้น" in await p.press("ส่งความก้าวหน้า")
         assert "30" in await p.say("จัดเวทีรับฟังปัญหาที่บ้านบางปู มีชาวบ้านมาร่วม ๓๐ คน")
         await p.press("ใช่")
         await p.press("ข้าม")

@@ -1,4 +1,4 @@
-"""Catalogs: th and en complete, placeholders consistent, labels fit LINE's 20 characters."""
+"""Catalogs: th, en and ms complete, placeholders consistent, labels fit LINE, words to avoid."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_template_is_up_to_date(tmp_path: Path) -> None:
     assert fresh - pot_ids() == set(), "run `python3 dev.py locales` and translate the new strings"
 
 
-@pytest.mark.parametrize("lang", ["th", "en"])
+@pytest.mark.parametrize("lang", ["th", "en", "ms"])
 def test_catalog_complete(lang: str) -> None:
     cat = catalog(lang)
     ids = {m.id for m in cat if m.id}
@@ -60,18 +60,69 @@ def test_placeholders_match(lang: str) -> None:
             assert set(PLACEHOLDER.findall(s)) == expected, (lang, m.id, s)
 
 
-@pytest.mark.parametrize("lang", ["th", "en", "ms"])
-def test_button_labels_fit_line_quick_replies(lang: str) -> None:
+def button_labels(lang: str) -> list[str]:
+    """Every fixed button label the flows show, as the reader sees it."""
+    from bot.i18n import number
     from handlers.labels import CATEGORY_NAMES, SEVERITY_NAMES
-    from handlers.menu import COORDINATOR_ITEMS, SUPERVISOR_ITEMS
+    from handlers.menu import ITEMS_BY_ROLE
 
     t = translator(lang)
-    labels = [t(label) for _, label in COORDINATOR_ITEMS + SUPERVISOR_ITEMS]
+    labels = [t(label) for items in ITEMS_BY_ROLE.values() for _, label in items]
     labels += [t(x) for x in (*CATEGORY_NAMES.values(), *SEVERITY_NAMES.values())]
-    labels += [t(x) for x in ("✖️ Cancel", "✅ Send", "✏️ Edit", "⏭️ Skip", "✅ Done",
-                              "➖ Not counted", "📝 Progress update", "⚠️ A problem")]  # fmt: skip
-    too_long = [label for label in labels if len(label) > 20]
+    labels += ["✅ " + t(x) for x in CATEGORY_NAMES.values()]  # the suggested category
+    labels += [t(x) for x in ("✖️ Cancel", "✅ Send", "✏️ Edit", "⏭️ Skip", "✅ Done", "↩️ Back",
+                              "➖ Not counted", "✏️ Change", "📝 Progress update", "⚠️ A problem",
+                              "Area", "What happened", "Participants", "Photo / location",
+                              "Problem", "Category", "Urgency")]  # fmt: skip
+    labels.append(t("✅ Yes, {n}", n=number(12_345)))
+    return labels
+
+
+@pytest.mark.parametrize("lang", ["th", "en", "ms"])
+def test_button_labels_fit_line_counted_in_utf16(lang: str) -> None:
+    from bot.textcut import utf16_len
+
+    too_long = [(label, utf16_len(label)) for label in button_labels(lang) if utf16_len(label) > 20]
     assert too_long == []
+
+
+def test_utf16_counts_emoji_outside_the_bmp_twice() -> None:
+    from bot.textcut import utf16_len
+
+    assert len("📝 รายงานความก้าวหน้า") == 20 and utf16_len("📝 รายงานความก้าวหน้า") == 21
+
+
+@pytest.mark.parametrize("lang", ["th", "en", "ms"])
+def test_words_to_avoid(lang: str) -> None:
+    """ความรุนแรง means violence in the Deep South; ผู้บังคับบัญชา is chain-of-command talk."""
+    bad = ("ความรุนแรง", "รุนแรง", "ผู้บังคับบัญชา", "severity", "keseriusan", "penyelia")
+    found = [
+        (m.id, s)
+        for m in catalog(lang)
+        if m.id
+        for s in ([m.string] if isinstance(m.string, str) else m.string)
+        if s and any(w in s.casefold() for w in bad)
+    ]
+    assert found == []
+
+
+def test_thai_voice_uses_one_particle() -> None:
+    """The bot's Thai ends sentences with ค่ะ/คะ only, says ขออภัย, and never the casual ได้เลย."""
+    wrong = ("ครับ", "นะคะ", "จ้ะ", "ขอโทษ", "ได้เลย", "ไม่มีข้อมูลถูกบันทึก", "ไม่เปิดให้บทบาท",
+             "ยังไม่เข้าใจข้อความนี้", "คะ?", "ค่ะ?")  # fmt: skip
+    found = [
+        s
+        for m in catalog("th")
+        if m.id
+        for s in ([m.string] if isinstance(m.string, str) else m.string)
+        if s and any(w in s for w in wrong)
+    ]
+    assert found == []
+
+
+def test_style_note_exists() -> None:
+    note = (LOCALES / "STYLE.md").read_text(encoding="utf-8")
+    assert "ค่ะ" in note and "ความเร่งด่วน" in note and "ผู้ดูแลพื้นที่" in note
 
 
 def test_thai_is_the_default_and_unknown_falls_back() -> None:

@@ -72,7 +72,9 @@ async def test_coordinator_registers_reports_progress_and_a_problem(tg: Harness)
     got = await phone.say(photo=[SMALL, BIG])
     assert T("✅ Done") in got[-1].labels
     got = await phone.press(T("✅ Done"))
-    assert T("Participants: {n}", n=30) in texts(got)
+    assert T.plural(
+        "Participants: {count} person", "Participants: {count} people", 30, count="30"
+    ) in texts(got)
     got = await phone.press(T("✅ Send"), expect=2)
     assert "#" in got[0].text
 
@@ -80,8 +82,8 @@ async def test_coordinator_registers_reports_progress_and_a_problem(tg: Harness)
     got = await phone.say(PROBLEM)
     suggested = got[-1].labels[0]  # the suggestion comes first
     got = await phone.press(suggested)
-    got = await phone.press(T("🔴 High"))
-    assert T("Severity: {severity}", severity=T("🔴 High")) in texts(got)
+    got = await phone.press(T("🔴 Urgent"))
+    assert T("Urgency: {urgency}", urgency=T("🔴 Urgent")) in texts(got)
     got = await phone.press(T("✅ Send"), expect=2)
     assert got[0].text.startswith("🎫")
 

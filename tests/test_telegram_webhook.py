@@ -80,7 +80,7 @@ async def test_polling_start_up_clears_the_webhook_and_sets_the_command_menu(tg:
     assert [c["command"] for c in menus["en"]] == [
         "start", "report", "problem", "myreports", "help", "language", "cancel"]  # fmt: skip
     assert menus[None] == menus["th"]  # the default is the programme's language
-    assert menus["th"][1]["description"] == "📝 รายงานความก้าวหน้า"
+    assert menus["th"][1]["description"] == "📝 ส่งความก้าวหน้า"
 
 
 async def test_polling_waits_out_a_refused_get_updates(tg: Harness) -> None:

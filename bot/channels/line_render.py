@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.messages import Button, Outgoing
+from bot.textcut import shorten, utf16_len
 
 # LINE counts characters in UTF-16 code units: an emoji outside the BMP counts two.
 # https://developers.line.biz/en/docs/messaging-api/text-character-count/
@@ -18,11 +19,6 @@ MAX_DISPLAY_TEXT = 300
 MAX_ALT_TEXT = 400
 
 Message = dict[str, Any]
-
-
-def utf16_len(text: str) -> int:
-    """Length as LINE counts it."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def render(messages: Sequence[Outgoing]) -> list[Message]:
@@ -71,10 +67,8 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 def label(text: str, limit: int = MAX_LABEL) -> str:
-    """A button label cut to LINE's limit with an ellipsis."""
-    if utf16_len(text) <= limit:
-        return text
-    return text[: _fit(text, limit - 1)] + "…"
+    """A button label cut to LINE's limit (between Thai words) with an ellipsis."""
+    return shorten(text, limit, utf16_len)
 
 
 def postback(button: Button) -> Message:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 
-from .lexicon import Hit, Matcher, load_matcher
+from .lexicon import Hit, Matcher, load_entries
 from .normalization import normalize
 from .tokenizer import segment_normalized
 from .view import TextView
@@ -43,30 +44,39 @@ _EMOJI = {
     **dict.fromkeys("👍✅😊🙂😀😃😄😁🎉👏💪✌🥰😍", "progress"),
 }
 _EMOJI_WEIGHT = 1.0
+_EMOJI_CHARS = re.compile("[" + "".join(_EMOJI) + "]")
 
 
 @cache
-def _category_matcher() -> Matcher:
-    return load_matcher("nlp_categories.txt")
+def _matcher() -> Matcher:
+    # One matcher reads both lexicons, so a message is searched once for both.  Their
+    # labels differ (categories; progress/obstacle), and a hit only ever hides a shorter
+    # hit of its own label, so each lexicon matches exactly as it would on its own.
+    categories, cues = load_entries("nlp_categories.txt"), load_entries("nlp_kind_cues.txt")
+    shared = {label for label, _, _ in categories} & {label for label, _, _ in cues}
+    if shared:
+        raise ValueError(f"labels used in both lexicons: {sorted(shared)}")
+    return Matcher(categories + cues)
 
 
-@cache
-def _kind_matcher() -> Matcher:
-    return load_matcher("nlp_kind_cues.txt")
+def _hits(view: TextView) -> list[Hit]:
+    hits = view.memo.get("hits")
+    if hits is None:
+        view.memo["hits"] = hits = _matcher().hits(view)
+    return hits  # type: ignore[return-value]
 
 
 def warm_up_classifier() -> None:
-    """Build the lexicon matchers now rather than on the first message."""
-    _category_matcher()
-    _kind_matcher()
+    """Build the lexicon matcher now rather than on the first message."""
+    _matcher()
 
 
 def rank_categories(view: TextView) -> tuple[str, float, tuple[str, ...]]:
     """Return the best category, its confidence and all categories best-first for a view."""
     scores = dict.fromkeys(CATEGORIES, 0.0)
-    for label, score in _category_matcher().scores(view).items():
-        if label in scores:
-            scores[label] += score
+    for hit in _hits(view):
+        if hit.label in scores:
+            scores[hit.label] += hit.weight * hit.factor
     scores["other"] += _OTHER_PRIOR
     order = {code: i for i, code in enumerate(CATEGORIES)}
     ranked = tuple(sorted(CATEGORIES, key=lambda c: (-scores[c], order[c])))
@@ -91,8 +101,10 @@ def guess_kind(
 ) -> tuple[str, float]:
     """Return "progress" or "obstacle" and a confidence in 0.5..1 for a view."""
     score = {"progress": 0.0, "obstacle": 0.0}
-    for hit in _kind_matcher().hits(view):
+    for hit in _hits(view):
         label = hit.label
+        if label not in score:
+            continue  # a category term
         if label == "progress" and _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
             label = "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
         elif label == "obstacle" and _negated(
@@ -103,7 +115,7 @@ def guess_kind(
             score[label] += hit.weight * hit.factor
     if participants is not None:
         score["progress"] += _PARTICIPANTS_PROGRESS
-    for char in set(text).intersection(_EMOJI):
+    for char in set(_EMOJI_CHARS.findall(text)):
         score[_EMOJI[char]] += _EMOJI_WEIGHT
     obstacle, progress = score["obstacle"], score["progress"]
     # A tie goes to "obstacle": a problem read as progress is the costlier mistake.

@@ -10,17 +10,19 @@ __all__ = ["participants", "participants_normalized"]
 
 _MAX = 100_000
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
+# A number that does not continue another number, a decimal, a date or a time.  Written
+# with its first digit first (and the look back after it) so that the regex engine can
+# skip straight from digit to digit: the same matches, a fraction of the time.
+_FIRST_NUMBER = r"(\d(?<![\d.,/:]\d)(?:\d{0,2}(?:,\d{3})+|\d*))"
 # A number (or a range "30-40") followed by a unit for people.  "ราย" is also the start
 # of รายงาน/รายได้/รายชื่อ, and "คน" of คนร้าย (attackers), so those are excluded.
 _PEOPLE = re.compile(
-    rf"(?<![\d.,/:])({_NUMBER})(?:\s*[-–~]\s*(?:{_NUMBER}))?\s*(?:\+|กว่า|เศษ)?\s*"
+    rf"{_FIRST_NUMBER}(?:\s*[-–~]\s*(?:{_NUMBER}))?\s*(?:\+|กว่า|เศษ)?\s*"
     r"(?:คน(?!ร้าย)|ราย(?!งาน|ได้|ชื่อ|ละเอียด|การ|จ่าย)|ท่าน"
     # The bot also speaks English, and many coordinators write Patani Malay ("orang").
     r"|(?i:people|persons?|participants?|pax|orang)\b)"
 )
-_HOUSEHOLDS = re.compile(
-    rf"(?<![\d.,/:])({_NUMBER})\s*(?:\+|กว่า|เศษ)?\s*(?:ครัวเรือน|หลังคาเรือน|ครอบครัว)"
-)
+_HOUSEHOLDS = re.compile(rf"{_FIRST_NUMBER}\s*(?:\+|กว่า|เศษ)?\s*(?:ครัวเรือน|หลังคาเรือน|ครอบครัว)")
 # "ผู้เข้าร่วม: 25" with no unit, as long as the number is not money, time or a date.
 _LABELLED = re.compile(
     rf"(?:ผู้เข้าร่วม|ผู้ร่วม|จำนวนคน|เข้าร่วม)[^\d\n]{{0,20}}?({_NUMBER})"

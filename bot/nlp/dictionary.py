@@ -21,6 +21,7 @@ __all__ = [
     "dictionary_file",
     "domain_words",
     "is_known",
+    "known_words",
     "merged_words",
 ]
 
@@ -68,7 +69,8 @@ def aliases() -> dict[str, str]:
 
 
 @cache
-def _known() -> frozenset[str]:
+def known_words() -> frozenset[str]:
+    """Return the merged dictionary: ``thai_words()`` and the domain words."""
     from pythainlp.corpus import thai_words
 
     return frozenset(thai_words()).union(domain_words())
@@ -76,12 +78,12 @@ def _known() -> frozenset[str]:
 
 def merged_words() -> list[str]:
     """Return the sorted union of ``thai_words()`` and the domain words."""
-    return sorted(_known())
+    return sorted(known_words())
 
 
 def is_known(word: str) -> bool:
     """Return whether ``word`` is in the merged dictionary."""
-    return word in _known()
+    return word in known_words()
 
 
 def _cache_dirs() -> Iterator[Path]:

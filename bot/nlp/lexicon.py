@@ -8,19 +8,26 @@ A term matches in three ways, strongest first:
 3. within one edit (Levenshtein, plus a swap of neighbours) of a run of one to three
    tokens that contains an unknown word, which is what a misspelling turns into
    (ประชา|ลัง|คม ~ ประชาสังคม).
+
+Finding the terms is one pass of an Aho-Corasick automaton over the folded text (every
+exact or folded match is also a match of the folded term in the folded text), so the
+cost grows with the message, not with the lexicon; only the few terms found are then
+checked against the token boundaries.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import ahocorasick
 
 from .dictionary import data_lines, is_known
 from .view import TextView, fold
 
-__all__ = ["Hit", "Matcher", "load_matcher"]
+__all__ = ["Hit", "Matcher", "load_entries", "load_matcher"]
 
 _EXACT_FACTOR, _FOLDED_FACTOR, _FUZZY_FACTOR = 1.0, 0.85, 0.7
 _MIN_FOLDED = 5  # shorter folded terms collide with real words (ค่ายา ~ ค้ายา)
@@ -28,8 +35,9 @@ _MAX_NGRAM = 3
 _NOMINALISERS = frozenset({"ความ", "การ"})
 
 
-def _find(text: str, term: str, view: TextView, folded: bool) -> int:
-    bounds, edges = (view.fbounds, view.fedges) if folded else (view.bounds, view.edges)
+def _find(
+    text: str, term: str, bounds: Sequence[int], edges: frozenset[int], view: TextView, folded: bool
+) -> int:
     n = len(term)
     i = text.find(term)
     while i >= 0:
@@ -77,16 +85,16 @@ def _within_one(a: str, b: str) -> bool:
     return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
-@dataclass(frozen=True, slots=True)
-class _Term:
+class _Term(NamedTuple):
     label: str
     weight: float
     text: str
     folded: str
+    long: bool  # long enough to match folded and fuzzily
+    key: tuple[str, str]  # a term counts once per label
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One matched term: where it matched in the compact text and how sure the match is."""
 
     start: int
@@ -101,66 +109,80 @@ class Matcher:
     """Scores a message against a weighted lexicon of ``(label, weight, term)`` entries."""
 
     def __init__(self, entries: Iterable[tuple[str, float, str]]) -> None:
-        self._terms = [_Term(lab, w, t.lower(), fold(t)) for lab, w, t in entries]
+        self._terms = []
+        for label, weight, raw in entries:
+            text, folded = raw.lower(), fold(raw)
+            long = len(folded) >= _MIN_FOLDED
+            self._terms.append(_Term(label, weight, text, folded, long, (text, label)))
         self._index: defaultdict[str, list[_Term]] = defaultdict(list)
         for term in self._terms:
             f = term.folded
-            if len(f) >= _MIN_FOLDED:
+            if term.long:
                 for key in {f, *(f[:k] + f[k + 1 :] for k in range(len(f)))}:
                     self._index[key].append(term)
         self._max_len = max((len(t.folded) for t in self._terms), default=0) + 1
+        by_folded: defaultdict[str, list[int]] = defaultdict(list)
+        for k, term in enumerate(self._terms):
+            by_folded[term.folded].append(k)
+        self._always = tuple(by_folded.pop("", ()))  # nothing to search for; check each time
+        self._automaton = ahocorasick.Automaton()
+        for folded, indexes in by_folded.items():
+            self._automaton.add_word(folded, tuple(indexes))
+        if by_folded:
+            self._automaton.make_automaton()
+
+    def _candidates(self, view: TextView) -> list[_Term]:
+        # An exact match is also a folded one (folding maps characters one by one), so the
+        # terms whose folded form occurs in the folded text are all that can match.
+        found = set(self._always)
+        if len(self._automaton):
+            for _, indexes in self._automaton.iter(view.folded):
+                found.update(indexes)
+        # In lexicon order: which hit is kept, and the order scores are summed in,
+        # depend on the order the hits are collected in.
+        terms = self._terms
+        return [terms[k] for k in sorted(found)]
 
     def hits(self, view: TextView) -> list[Hit]:
         """Return the matched terms; a term hidden inside a longer one of its label is dropped."""
-        found: dict[str, Hit] = {}
-        compact, folded = view.compact, view.folded
-        for term in self._terms:
-            # Exact implies folded (folding maps characters one by one), so one cheap
-            # containment test rules out most terms.
-            long_term = len(term.folded) >= _MIN_FOLDED
-            if term.folded not in folded if long_term else term.text not in compact:
-                continue
-            hit = None
-            j = _find(compact, term.text, view, folded=False)
+        found: dict[tuple[str, str], Hit] = {}
+        compact, bounds, edges = view.compact, view.bounds, view.edges
+        for term in self._candidates(view):
+            j = _find(compact, term.text, bounds, edges, view, False)
             if j >= 0:
-                hit = Hit(j, j + len(term.text), term.label, term.text, term.weight, _EXACT_FACTOR)
-            elif long_term:
-                i = _find(folded, term.folded, view, folded=True)
+                found[term.key] = Hit(
+                    j, j + len(term.text), term.label, term.text, term.weight, _EXACT_FACTOR
+                )
+            elif term.long:
+                i = _find(view.folded, term.folded, view.fbounds, view.fedges, view, True)
                 if i >= 0:
                     s, e = view.to_compact(i), view.to_compact(i + len(term.folded))
-                    hit = Hit(s, e, term.label, term.text, term.weight, _FOLDED_FACTOR)
-            if hit is not None:
-                found[term.text + "\0" + term.label] = hit
+                    found[term.key] = Hit(s, e, term.label, term.text, term.weight, _FOLDED_FACTOR)
         for hit in self._fuzzy(view):
-            found.setdefault(hit.term + "\0" + hit.label, hit)
+            found.setdefault((hit.term, hit.label), hit)
         return _drop_contained(list(found.values()))
 
     def _fuzzy(self, view: TextView) -> Iterable[Hit]:
-        toks, n = view.ftokens, len(view.ftokens)
-        for i in range(n):
-            for j in range(i + 1, min(i + _MAX_NGRAM, n) + 1):
-                # One token: only an unknown one; a dictionary word is its own word
-                # (สะพาย is not a misspelt สะพาน).  Several: one must look like a fragment.
-                if (j - i == 1 and view.known[i]) or not any(view.suspect[i:j]):
-                    continue
-                if not all(view.thai[i:j]):
-                    break  # a longer run would contain the same Latin or digit token
-                cand = "".join(toks[i:j])
-                if len(cand) < _MIN_FOLDED or len(cand) > self._max_len:
-                    continue
-                seen: set[int] = set()
-                for key in {cand, *(cand[:k] + cand[k + 1 :] for k in range(len(cand)))}:
-                    for term in self._index.get(key, ()):
-                        if id(term) not in seen and _within_one(cand, term.folded):
-                            seen.add(id(term))
-                            yield Hit(
-                                view.bounds[i],
-                                view.bounds[j],
-                                term.label,
-                                term.text,
-                                term.weight,
-                                _FUZZY_FACTOR,
-                            )
+        index = self._index
+        for i, j, cand in _fuzzy_candidates(view):
+            if len(cand) > self._max_len:
+                continue
+            keys = _deletions(view, cand)
+            if index.keys().isdisjoint(keys):
+                continue  # the usual case, decided in C
+            seen: set[int] = set()
+            for key in keys:
+                for term in index.get(key, ()):
+                    if id(term) not in seen and _within_one(cand, term.folded):
+                        seen.add(id(term))
+                        yield Hit(
+                            view.bounds[i],
+                            view.bounds[j],
+                            term.label,
+                            term.text,
+                            term.weight,
+                            _FUZZY_FACTOR,
+                        )
 
     def scores(self, view: TextView) -> dict[str, float]:
         """Return the summed weight of the matched terms per label."""
@@ -170,27 +192,76 @@ class Matcher:
         return dict(out)
 
 
+_Gram = tuple[int, int, str]
+
+
+def _fuzzy_candidates(view: TextView) -> list[_Gram]:
+    """Runs of tokens that may be a misspelt term (worked out once per view)."""
+    grams = view.memo.get("fuzzy")
+    if grams is None:
+        view.memo["fuzzy"] = grams = _grams(view)
+    return grams  # type: ignore[return-value]
+
+
+def _grams(view: TextView) -> list[_Gram]:
+    suspect = view.suspect
+    marked = [k for k, s in enumerate(suspect) if s]
+    if not marked:
+        return []
+    known, thai, toks, n = view.known, view.thai, view.ftokens, len(suspect)
+    out: list[_Gram] = []
+    # Only runs that contain a suspect token qualify, so start near the first one.
+    for i in range(max(0, marked[0] - _MAX_NGRAM + 1), marked[-1] + 1):
+        for j in range(i + 1, min(i + _MAX_NGRAM, n) + 1):
+            # One token: only an unknown one; a dictionary word is its own word
+            # (สะพาย is not a misspelt สะพาน).  Several: one must look like a fragment.
+            if (j - i == 1 and known[i]) or not any(suspect[i:j]):
+                continue
+            if not all(thai[i:j]):
+                break  # a longer run would contain the same Latin or digit token
+            cand = "".join(toks[i:j])
+            if len(cand) >= _MIN_FOLDED:
+                out.append((i, j, cand))
+    return out
+
+
+def _deletions(view: TextView, cand: str) -> set[str]:
+    """``cand`` and every string one deletion away from it (per view)."""
+    memo: dict[str, set[str]] = view.memo.setdefault("deletions", {})  # type: ignore[assignment]
+    keys = memo.get(cand)
+    if keys is None:
+        memo[cand] = keys = {cand, *(cand[:k] + cand[k + 1 :] for k in range(len(cand)))}
+    return keys
+
+
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
     # "ไม่สามารถ" must count once, not also as "ไม่"; only within one label, so that
-    # "แก้ปัญหา" (progress) does not silence "ปัญหา" (obstacle).
+    # "แก้ปัญหา" (progress) does not silence "ปัญหา" (obstacle).  Longest first.
     hits.sort(key=lambda h: (h.start - h.end, h.start))
     kept: list[Hit] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for hit in hits:
-        if not any(
-            k.label == hit.label
-            and k.start <= hit.start
-            and hit.end <= k.end
-            and (k.end - k.start) > (hit.end - hit.start)
-            for k in kept
-        ):
-            kept.append(hit)
+        start, end = hit.start, hit.end
+        same = spans.get(hit.label)
+        if same is None:
+            spans[hit.label] = [(start, end)]
+        elif any(s <= start and end <= e and e - s > end - start for s, e in same):
+            continue
+        else:
+            same.append((start, end))
+        kept.append(hit)
     return kept
 
 
-def load_matcher(name: str) -> Matcher:
-    """Build a Matcher from a data file of ``<label> <weight> <term>`` lines."""
+def load_entries(name: str) -> list[tuple[str, float, str]]:
+    """Read a data file of ``<label> <weight> <term>`` lines."""
     entries = []
     for line in data_lines(name):
         label, weight, term = line.split(maxsplit=2)
         entries.append((label, float(weight), term))
-    return Matcher(entries)
+    return entries
+
+
+def load_matcher(name: str) -> Matcher:
+    """Build a Matcher from a data file of ``<label> <weight> <term>`` lines."""
+    return Matcher(load_entries(name))

@@ -79,6 +79,7 @@ def _class_table() -> bytes:
 
 
 _CLASSES = _class_table()
+_THAI_DIGITS = tuple((chr(0x0E50 + i), str(i)) for i in range(10))
 # A class sequence that normalize_full() would change (bar leading/trailing space).
 # (Every branch starts with a literal, which lets the regex engine skip ahead.)
 _SUSPECT = re.compile(rb"X|D|W|C|SS|T[AT]|AA|F[TF]|LL|S[AT]")
@@ -107,6 +108,13 @@ def normalize(text: str) -> str:
     if text.isascii():
         return normalize_full(text) if _ASCII_SUSPECT.search(text) else text.strip()
     classes = text.encode("cp874", "replace").translate(_CLASSES)
+    if b"D" in classes:
+        # Thai digits are common ("๓๐ คน") and no other rule looks at digits: swap them
+        # here (one per character, so the classes still line up) and screen the rest.
+        for thai, arabic in _THAI_DIGITS:
+            if thai in text:
+                text = text.replace(thai, arabic)
+        classes = classes.replace(b"D", b".")
     if _SUSPECT.search(classes) or classes[:1] in (b"A", b"T"):
         return normalize_full(text)
     # Text that cp874 encodes is NFC already (no combining marks but Thai ones); for the

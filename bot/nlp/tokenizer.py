@@ -112,6 +112,14 @@ def segment_normalized(text: str) -> list[str]:
     return [tok for tok in segment(text) if not tok.isspace()]
 
 
+def segment_raw(text: str) -> list[str]:
+    """Split text into words keeping every character (spaces too): the pieces join back to it."""
+    if not text:
+        return []
+    segment = _segment or _load()
+    return list(segment(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Normalise ``text`` and split it into words with the domain dictionary."""
     # segment_normalized() inlined: this is the hot path, one call layer is ~5% of it.
