@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from bot.dates import format_datetime
 from bot.invites import (
+    ALPHABET,
     LENGTH,
     LOCK_MINUTES,
     MAX_FAILURES,
@@ -43,9 +44,15 @@ def chat_locked(ctx: Ctx) -> bool:
     return until is not None and until > ctx.tx.now()
 
 
-def looks_typed_as_code(code: str) -> bool:
-    """A registered person's message is taken as a code only when it has a code's shape."""
-    return len(code) == LENGTH and any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
+def code_sized(code: str) -> bool:
+    """Could this normalised text be one of our codes at all?"""
+    return len(code) == LENGTH and all(c in ALPHABET for c in code)
+
+
+def looks_typed_as_code(text: str) -> bool:
+    """Written like a code (K7MQ4-XPD9R, or with a digit), not a ten-letter word."""
+    text = text.strip()
+    return any(c.isdigit() for c in text) or (len(text) == LENGTH + 1 and text[5] in "- ")
 
 
 async def check(ctx: Ctx, code: str) -> tuple[CodeCheck, Invite | None]:

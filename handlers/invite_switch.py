@@ -11,6 +11,7 @@ from handlers.invite_codes import (
     CodeCheck,
     chat_locked,
     check,
+    code_sized,
     locked_text,
     looks_typed_as_code,
     refuse_code,
@@ -28,12 +29,17 @@ async def offer(
 ) -> list[Outgoing] | None:
     """If the text is an invite code, answer it; None lets the message go on as usual."""
     assert ctx.person is not None
-    code = normalize_code(ctx.inc.text or "") if ctx.inc.kind == "text" else None
-    if code is None or not looks_typed_as_code(code):
+    typed = ctx.inc.text or ""
+    code = normalize_code(typed) if ctx.inc.kind == "text" else None
+    if code is None or not code_sized(code):
         return None
     if chat_locked(ctx):
+        if not looks_typed_as_code(typed):
+            return None
         return [ctx.say(locked_text(ctx, ctx.identity.locked_until, registered=True))]
     result, invite = await check(ctx, code)
+    if result is CodeCheck.UNKNOWN and not looks_typed_as_code(typed):
+        return None  # a ten-letter word, not a mistyped code
     if result is not CodeCheck.VALID or invite is None:
         return [await refuse_code(ctx, result, registered=True)]
     if invite.person_id is not None:

@@ -18,7 +18,7 @@ async def admin_chat(runtime: Runtime, channel: str) -> Chat:
     chat = Chat(runtime, channel, "U-admin")
     await chat.send(await make_invite(runtime.store, role="admin", scope=[["all", None]],
                                       name="แอดมิน"))  # fmt: skip
-    assert "👥 รายชื่อบุคคล" in chat.labels and "🎟️ รหัสเชิญ" in chat.labels
+    assert "👥 รายชื่อผู้ใช้" in chat.labels and "🎟️ รหัสเชิญ" in chat.labels
     return chat
 
 
@@ -32,12 +32,12 @@ async def scope_of(runtime: Runtime, person_id: int) -> list[tuple[str, int | No
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_admin_finds_a_person_and_changes_their_area(runtime: Runtime, channel: str) -> None:
     chat = await admin_chat(runtime, channel)
-    await chat.press("รายชื่อบุคคล")
+    await chat.press("รายชื่อผู้ใช้")
     assert "ต้องการค้นหาใคร" in chat.text and chat.labels == ["✖️ ยกเลิก"]
     await chat.send("ไม่มีชื่อนี้")
-    assert "ไม่พบใครที่ตรงกับ “ไม่มีชื่อนี้”" in chat.text
+    assert "ไม่พบผู้ใช้ที่ตรงกับ “ไม่มีชื่อนี้”" in chat.text
     await chat.send("ี")  # part of several names: choose one
-    assert "หมายถึงใคร" in chat.text and len(chat.labels) == 5  # four people and Cancel
+    assert "หมายถึงผู้ใช้คนไหนคะ" in chat.text and len(chat.labels) == 5  # four people and Cancel
     await chat.press("ฟาตีมะห์")
     assert "👤 ฟาตีมะห์ ดอเลาะ" in chat.text
     await chat.press("ค้นหาคนอื่น")
@@ -52,7 +52,7 @@ async def test_admin_finds_a_person_and_changes_their_area(runtime: Runtime, cha
     await chat.send("yla02")  # typing the code works as well as the button
     assert "แทนพื้นที่เดิมทั้งหมด" in chat.text
     await chat.press("แทนพื้นที่เดิม")
-    assert "✅ ตอนนี้ สมชาย ใจดี ดูแลพื้นที่: บ้านธารโต" in chat.text
+    assert "✅ ตอนนี้คุณสมชาย ใจดีดูแลพื้นที่ บ้านธารโต" in chat.text
     async with runtime.store.tx() as tx:
         yla02 = await tx.area_by_code("YLA02")
         changed = await audit_entries(tx, action="scope_changed")
@@ -66,23 +66,23 @@ async def test_admin_finds_a_person_and_changes_their_area(runtime: Runtime, cha
 async def test_admin_deactivates_and_the_person_is_then_unregistered(runtime: Runtime,
                                                                      channel: str) -> None:  # fmt: skip
     chat = await admin_chat(runtime, channel)
-    await chat.press("รายชื่อบุคคล")
+    await chat.press("รายชื่อผู้ใช้")
     await chat.send("ฟาตีมะห์")  # one match: straight to the card
     assert "👤 ฟาตีมะห์ ดอเลาะ" in chat.text
     await chat.press("ระงับการใช้งาน")
     assert "รายงานที่เคยส่งไว้ยังอยู่ครบ" in chat.text
     await chat.press("ใช่ ระงับเลย")
-    assert "ระงับการใช้งานของ ฟาตีมะห์ ดอเลาะ แล้ว" in chat.text
+    assert "ระงับการใช้งานของคุณฟาตีมะห์ ดอเลาะแล้วค่ะ" in chat.text
     fatimah = Chat(runtime, "console", "fatimah")
     await fatimah.send("เมนู")
     assert "รหัสเชิญ" in fatimah.text and fatimah.labels == []
-    await chat.press("รายชื่อบุคคล")
+    await chat.press("รายชื่อผู้ใช้")
     await chat.send("ฟาตีมะห์")
     assert "⏸️ ระงับการใช้งานอยู่" in chat.text
     await chat.press("เปิดใช้งานอีกครั้ง")
     await chat.press("ใช่ เปิดใช้งาน")
     await fatimah.send("เมนู")
-    assert "📝 รายงานความก้าวหน้า" in fatimah.labels
+    assert "📝 ส่งความก้าวหน้า" in fatimah.labels
     async with runtime.store.tx() as tx:
         actions = [e.action for e in await audit_entries(tx)]
     assert "person_deactivated" in actions and "person_reactivated" in actions
@@ -96,7 +96,7 @@ async def test_admin_creates_an_invite_code_to_forward(runtime: Runtime, channel
     await chat.send(data="ai:coordinator")
     await chat.press("นราธิวาส")
     await chat.press("บ้านบาเจาะ")
-    assert "พิมพ์ชื่อที่ต้องการให้ระบบใช้ทักทาย" in chat.text
+    assert "พิมพ์ชื่อที่ให้ระบบใช้ทักทาย" in chat.text
     await chat.send("อามีนะห์ สาและ")
     assert "บ้านบาเจาะ" in chat.text and "อามีนะห์ สาและ" in chat.text
     await chat.press("สร้างรหัส")
@@ -106,7 +106,7 @@ async def test_admin_creates_an_invite_code_to_forward(runtime: Runtime, channel
     code = next(w for w in forward.split() if len(w) == 11 and w[5] == "-")
     newcomer = Chat(runtime, "line", "U-aminah")
     await newcomer.send(code)
-    assert "ยินดีต้อนรับ อามีนะห์ สาและ" in newcomer.text and "บ้านบาเจาะ" in newcomer.text
+    assert "ยินดีต้อนรับค่ะ คุณอามีนะห์ สาและ" in newcomer.text and "บ้านบาเจาะ" in newcomer.text
     async with runtime.store.tx() as tx:
         made = await audit_entries(tx, action="invite_created")
     assert made[-1].detail["scope"] == ["area:NWT01"] and made[-1].actor.startswith("person:")
@@ -117,11 +117,11 @@ async def test_people_screens_are_refused_to_others_and_audited(runtime: Runtime
                                                                 channel: str) -> None:  # fmt: skip
     sup = Chat(runtime, channel, "U-sup")
     await sup.send(await make_invite(runtime.store, role="supervisor", areas=("PTN01",)))
-    assert "👥 รายชื่อบุคคล" not in sup.labels
+    assert "👥 รายชื่อผู้ใช้" not in sup.labels
     await sup.send(data="m:people")  # a forged press
-    assert "เมนูนี้ไม่เปิดให้บทบาทของคุณ" in sup.text
+    assert "บัญชีของคุณใช้เมนูนี้ไม่ได้" in sup.text
     admin = await admin_chat(runtime, channel)
-    await admin.press("รายชื่อบุคคล")
+    await admin.press("รายชื่อผู้ใช้")
     await admin.send("สมชาย")
     async with runtime.store.tx() as tx:  # the admin is demoted while the screen is open
         ident = await tx.identity(channel, "U-admin")

@@ -59,7 +59,7 @@ async def test_codes_hashed_before_the_keyed_hash_still_work(settings: Settings)
         assert stored != plain
         chat = Chat(rt, "telegram", "42")
         await chat.send("K7MQ4-XPD9R")
-        assert "ยินดีต้อนรับ เก่า" in chat.text
+        assert "ยินดีต้อนรับค่ะ คุณเก่า" in chat.text
     finally:
         await rt.close()
 
@@ -81,7 +81,7 @@ async def test_near_misses_from_three_chats_lock_the_code(runtime: Runtime, chan
     assert ident is not None and ident.failed_codes == 0 and ident.locked_until is None
     fresh = await make_invite(runtime.store, name="ตัวจริง")
     await owner.send(fresh)  # the chat itself was never locked: a new code works at once
-    assert "ยินดีต้อนรับ ตัวจริง" in owner.text
+    assert "ยินดีต้อนรับค่ะ คุณตัวจริง" in owner.text
 
 
 async def test_one_person_mistyping_does_not_lock_their_code(runtime: Runtime) -> None:
@@ -90,7 +90,7 @@ async def test_one_person_mistyping_does_not_lock_their_code(runtime: Runtime) -
     for n in range(3):
         await chat.send(one_off(code, n))
     await chat.send(code)
-    assert "ยินดีต้อนรับ พิมพ์ผิด" in chat.text
+    assert "ยินดีต้อนรับค่ะ คุณพิมพ์ผิด" in chat.text
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -100,13 +100,13 @@ async def test_lockout_says_what_still_works_and_ends(runtime: Runtime, channel:
     chat = Chat(runtime, channel, "U-locked")
     for _ in range(5):
         await chat.send("ZZZZZ-ZZZ22")
-    assert "จะไม่ตรวจรหัสใด ๆ จากแชตนี้จนถึง 30 พ.ย. 2569 11:00 น." in chat.text
+    assert "จะไม่ตรวจรหัสใด ๆ จากแชตนี้จนถึง 30 พ.ย. 2569 11.00 น." in chat.text
     code = await make_invite(runtime.store, name="รอก่อน")
     await chat.send(code)
     assert "แม้เป็นรหัสใหม่" in chat.text  # true: the right code waits too
     clock.advance(timedelta(minutes=61))
     await chat.send(code)
-    assert "ยินดีต้อนรับ รอก่อน" in chat.text
+    assert "ยินดีต้อนรับค่ะ คุณรอก่อน" in chat.text
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -119,7 +119,7 @@ async def test_registered_person_switches_role_with_a_new_code(runtime: Runtime,
     assert "บ้านบันนังสตา" in chat.text and "ใช้รหัสนี้" in chat.text
     assert chat.labels == ["✅ ใช่ ใช้รหัสนี้", "✖️ ยกเลิก"]
     await chat.send("ใช่ ใช้รหัสนี้")  # the typed label works like the button
-    assert "✅ เรียบร้อยแล้ว" in chat.text and "บ้านบันนังสตา" in chat.text
+    assert "✅ เรียบร้อยค่ะ" in chat.text and "บ้านบันนังสตา" in chat.text
     async with runtime.store.tx() as tx:
         ident = await tx.identity(channel, "U-coord")
         assert ident is not None and ident.person_id is not None
@@ -133,7 +133,7 @@ async def test_registered_person_switches_role_with_a_new_code(runtime: Runtime,
     assert changed[0].detail["scope_before"] == ["area:PTN01"]
     assert changed[0].detail["scope_after"] == ["area:YLA01"]
     await chat.send(sup)  # used now: said plainly, and counted as a wrong code
-    assert "หมดอายุหรือถูกใช้ไปแล้ว" in chat.text
+    assert "หมดอายุหรือมีผู้ใช้ไปแล้ว" in chat.text
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -168,6 +168,17 @@ async def test_registered_chat_locked_for_codes_still_reports(runtime: Runtime,
         await chat.send("QQQQQ-QQQ22")
     assert "เมนูและการส่งรายงานของคุณใช้ได้ตามเดิม" in chat.text
     await chat.send("เมนู")
-    assert "📝 รายงานความก้าวหน้า" in chat.labels
+    assert "📝 ส่งความก้าวหน้า" in chat.labels
     await chat.send("ชาวบ้านเดือดร้อนเรื่องน้ำท่วมถนน")
     assert "เก็บข้อความไว้แล้ว" in chat.text and "📝 ความก้าวหน้า" in chat.labels
+
+
+async def test_a_ten_letter_word_is_not_taken_for_a_code(runtime: Runtime) -> None:
+    chat = Chat(runtime, "line", "U-word")
+    await chat.send(await make_invite(runtime.store, areas=("PTN01",)))
+    await chat.send("structures")  # code-sized and in the code alphabet, but a word
+    assert "เก็บข้อความไว้แล้ว" in chat.text
+    async with runtime.store.tx() as tx:
+        ident = await tx.identity("line", "U-word")
+        assert ident is not None and ident.failed_codes == 0
+        assert await audit_entries(tx, action="invite_failed") == []

@@ -99,11 +99,11 @@ def test_deactivated_person_gets_the_unregistered_reply_and_reactivates(cli) -> 
     cli("demo")
     assert "person 1 deactivated" in cli("people", "deactivate", "1").stdout
     out = cli("console", "--as", "somchai", stdin="สวัสดี\n").stdout
-    assert "รหัสเชิญ" in out and "รายงานความก้าวหน้า" not in out  # the unregistered reply
+    assert "รหัสเชิญ" in out and "ส่งความก้าวหน้า" not in out  # the unregistered reply
     assert rows(cli("people", "list", "--inactive").stdout)[0]["name"] == "สมชาย ใจดี"
     assert "already deactivated" in cli("people", "deactivate", "1").stdout
     cli("people", "reactivate", "1")
-    assert "รายงานความก้าวหน้า" in cli("console", "--as", "somchai", stdin="เมนู\n").stdout
+    assert "ส่งความก้าวหน้า" in cli("console", "--as", "somchai", stdin="เมนู\n").stdout
     actions = [a for _, a, _ in audit(cli)]
     assert "person_deactivated" in actions and "person_reactivated" in actions
 
