@@ -117,7 +117,7 @@ def test_invites_list_revoke_and_identity_unlock(cli) -> None:  # type: ignore[n
     assert code not in cli("invites", "list").stdout  # only keyed hashes are stored
     assert "revoked" in cli("invites", "revoke", listed[0]["id"]).stdout
     out = cli("console", "--as", "nida", stdin=code + "\n").stdout
-    assert "ยกเลิกโดยสำนักงานโครงการ" in out
+    assert "ถูกสำนักงานโครงการยกเลิกแล้ว" in out
     assert rows(cli("invites", "list").stdout) == []
     assert rows(cli("invites", "list", "--all").stdout)[0]["status"] == "revoked"
     assert "already used or revoked" in cli("invites", "revoke", listed[0]["id"], ok=False).stderr
