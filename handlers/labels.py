@@ -23,8 +23,11 @@ SEVERITY_NAMES = {
 STATUS_NAMES = {
     "submitted": N_("received"),
     "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
     "in_progress": N_("in progress"),
     "resolved": N_("resolved"),
+    "referred": N_("not ours (referred elsewhere)"),
+    "duplicate": N_("duplicate"),
 }
 KIND_NAMES = {"progress": N_("progress"), "obstacle": N_("problem")}
 
@@ -37,3 +40,8 @@ def category_name(t: Translator, code: str) -> str:
 def severity_name(t: Translator, code: str) -> str:
     """A stored severity code as the reader says it: its urgency."""
     return t(SEVERITY_NAMES.get(code, code))
+
+
+def status_name(t: Translator, code: str) -> str:
+    """A report state as the reader says it."""
+    return t(STATUS_NAMES.get(code, code))

@@ -117,8 +117,19 @@ async def my_reports(ctx: Ctx) -> list[Outgoing]:
     rows = await ctx.tx.recent_reports(ctx.person.id, limit=10)
     if not rows:
         return [await main_menu(ctx, ctx.t("You have not sent any reports yet."))]
-    lines = [ctx.t("📋 Your latest reports:")] + [report_line(ctx, r) for r in rows]
+    notes = await ctx.tx.last_notes([r.id for r in rows])
+    lines = [ctx.t("📋 Your latest reports:")]
+    for r in rows:
+        lines.append(report_line(ctx, r))
+        if r.id in notes:
+            lines.append("   " + ctx.t("💬 Note: {note}", note=_short(notes[r.id], 80)))
+    lines.append(ctx.t("Type # and a number (e.g. #{id}) to see a report in full.", id=rows[0].id))
     return [await main_menu(ctx, "\n".join(lines))]
+
+
+def _short(text: str, limit: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def scoped_reports(ctx: Ctx, *, open_only: bool) -> list[Outgoing]:
@@ -131,7 +142,7 @@ async def scoped_reports(ctx: Ctx, *, open_only: bool) -> list[Outgoing]:
     rows = await ctx.tx.reports_in_areas(
         area_ids,
         kind="obstacle" if open_only else None,
-        statuses=("open", "in_progress") if open_only else None,
+        statuses=("open", "acknowledged", "in_progress") if open_only else None,
         limit=15,
     )
     if not rows:
@@ -142,4 +153,7 @@ async def scoped_reports(ctx: Ctx, *, open_only: bool) -> list[Outgoing]:
         )
         return [await main_menu(ctx, empty)]
     title = ctx.t("⚠️ Open problems:") if open_only else ctx.t("📋 Latest reports:")
-    return [await main_menu(ctx, "\n".join([title] + [report_line(ctx, r) for r in rows]))]
+    text = "\n".join([title] + [report_line(ctx, r) for r in rows])
+    # One button per listed report opens it (LINE shows at most 13 quick replies).
+    opens = [Button(f"🔎 #{r.id}", f"ticket:{r.id}:view") for r in rows[:10]]
+    return [ctx.say(text, [*opens, Button(ctx.t("🏠 Menu"), "m:menu")])]

@@ -8,8 +8,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot import nlp
-from bot.i18n import N_, join_names
+from bot.i18n import N_
 from bot.messages import Button, Outgoing
+from bot.nlp.terms import search_terms
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
 from handlers.labels import SEVERITY_NAMES, category_name, severity_name
@@ -28,7 +29,7 @@ from handlers.report_steps import (
     summary_buttons,
     summary_choice,
 )
-from handlers.supervision import notify_supervisors
+from handlers.ticket_notices import announce_problem, link_similar, office_name
 
 
 class S(StrEnum):
@@ -143,16 +144,19 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
         severity=draft["severity"],
     )  # fmt: skip
     t = ctx.t
-    overseers = await notify_supervisors(ctx, ticket, draft)
-    names = [p.name for p in overseers if p.role == "supervisor"]
-    if names:
-        done = t("🎫 Recorded as ticket #{id}. Your area's follow-up officer ({names}) and the "
-                 "programme office will see it and follow up.", id=ticket,
-                 names=join_names(t, names))  # fmt: skip
-    else:
+    terms = search_terms(analysis(draft["text"]).normalized)
+    await link_similar(ctx.tx, ticket, list(terms), ctx.tx.now())
+    stored = await ctx.tx.ticket(ticket)
+    assert stored is not None
+    office = await announce_problem(ctx.tx, stored)
+    if office[0] == "office":
         done = t("🎫 Recorded as ticket #{id}. The programme office will see it and follow up.",
                  id=ticket)  # fmt: skip
-    return Done([ctx.say(done), await main_menu(ctx)])
+    else:
+        done = t("🎫 Recorded as ticket #{id}. {who} will see it and follow up.", id=ticket,
+                 who=office_name(t, office))  # fmt: skip
+    told = t("I will tell you here whenever its state changes.")
+    return Done([ctx.say(f"{done}\n{told}"), await main_menu(ctx)])
 
 
 EDIT = edit_step(

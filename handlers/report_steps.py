@@ -8,6 +8,7 @@ from functools import lru_cache
 from bot import nlp
 from bot.i18n import N_, number
 from bot.messages import Button, Outgoing
+from bot.nlp.terms import search_terms
 from bot.textcut import shorten
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import RETURN_TO, Draft, Invalid, Step, then
@@ -245,4 +246,5 @@ async def store_report(
         status=status,
         channel=ctx.inc.channel,
         event_id=ctx.inc.event_id,
+        search_text=" ".join(search_terms(a.normalized)),
     )

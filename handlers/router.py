@@ -14,6 +14,7 @@ from handlers import (
     obstacle,
     progress,
     registration,
+    tickets,
     triage,
 )
 from handlers.context import Ctx, is_cancel, pick
@@ -23,8 +24,8 @@ from storage.queries_messaging import Conversation
 
 FLOWS: dict[str, Flow] = {
     f.name: f
-    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, invite_switch.FLOW, admin_people.FLOW,
-              admin_invite.FLOW)
+    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP,
+              invite_switch.FLOW, admin_people.FLOW, admin_invite.FLOW)
 }  # fmt: skip
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
@@ -130,6 +131,10 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     acted = await actions.dispatch(ctx)
     if acted is not None:
         return await _keep_draft(ctx, conv, acted)
+
+    ticket = tickets.typed_ticket(inc.text) if conv is None and inc.data is None else None
+    if ticket is not None:  # "#12" opens problem 12 (if the person may see it)
+        return await tickets.open_ticket(ctx, ticket)
 
     command = _command(ctx)
     if conv is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, text, update
 
 from storage.schema import (
     conversations,
@@ -18,8 +18,10 @@ from storage.schema import (
     outbox,
     people,
     person_scopes,
+    report_history,
     reports,
 )
+from storage.search_index import FTS_TABLE
 
 if TYPE_CHECKING:
     from storage.store import Tx
@@ -43,7 +45,7 @@ class Redaction:
 
 _REPORT_CLEARED: dict[str, Any] = {
     "raw_text": "", "norm_text": "", "tokens": [], "photos": [], "latitude": None,
-    "longitude": None,
+    "longitude": None, "search_text": None,
 }  # fmt: skip
 
 
@@ -71,12 +73,31 @@ class PrivacyQueries:
         if quoted is not None:
             quoted.extend(r.raw_text for r in rows if r.raw_text)
         if apply and rows:
+            ids = [r.id for r in rows]
             await self.conn.execute(
-                update(reports)
-                .where(reports.c.id.in_([r.id for r in rows]))
+                update(reports).where(reports.c.id.in_(ids))
                 .values(**_REPORT_CLEARED, redacted_at=self.now())
-            )
+            )  # fmt: skip
+            # Notes and photos of the problem's follow-up are free text about it too.
+            await self.conn.execute(
+                update(report_history).where(report_history.c.report_id.in_(ids))
+                .values(note=None, photo=None)
+            )  # fmt: skip
+            await self._unindex(ids)
         return found
+
+    async def _unindex(self: Tx, ids: list[int]) -> None:
+        """Drop reports from SQLite's search index and merge it, so no old terms remain."""
+        if self.dialect != "sqlite":
+            return  # PostgreSQL indexes reports.search_text itself
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+            await self.conn.execute(
+                text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})"),
+                {f"i{n}": i for n, i in enumerate(chunk)},
+            )
+        await self.conn.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))
 
     async def expire_reports(self: Tx, cutoff: datetime, *, apply: bool) -> Redaction:
         """Reports created before `cutoff` lose text, photos and location (or just count)."""
@@ -134,6 +155,10 @@ class PrivacyQueries:
                 delete(invite_misses).where(invite_misses.c.identity_id.in_(ids))
             )
             await self.conn.execute(delete(identities).where(identities.c.id.in_(ids)))
+        await self.conn.execute(
+            update(report_history).where(report_history.c.person_id == person_id)
+            .values(note=None, photo=None)
+        )  # fmt: skip
         await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
         await self.conn.execute(delete(person_scopes).where(person_scopes.c.person_id == person_id))
         await self.conn.execute(
@@ -152,8 +177,8 @@ class PrivacyQueries:
     async def _erase_quotes(self: Tx, texts: list[str]) -> int:
         """Messages to others that quote these report texts (supervisor notices) lose their text."""
         count = 0
-        for text in texts:
-            first = text.strip().splitlines()[0][:40] if text.strip() else ""
+        for quoted in texts:
+            first = quoted.strip().splitlines()[0][:40] if quoted.strip() else ""
             if len(first) < 8:  # too short to tell a quote from a coincidence
                 continue
             needle = json.dumps(first, ensure_ascii=False)[1:-1]

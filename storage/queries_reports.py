@@ -64,7 +64,10 @@ class ReportQueries:
         values.setdefault("created_at", self.now())
         values.setdefault("photos", [])
         res = await self.conn.execute(reports.insert().values(**values).returning(reports.c.id))
-        return int(res.scalar_one())
+        report_id = int(res.scalar_one())
+        # The search index follows in the same transaction: a stored report is findable.
+        await self.index_report(report_id, values.get("search_text") or "")
+        return report_id
 
     async def recent_reports(self: Tx, person_id: int, limit: int = 10) -> list[ReportRow]:
         """A person's latest reports, newest first."""

@@ -182,8 +182,39 @@ reports = Table(
     Column("channel", String(16), nullable=False),
     Column("event_id", String(128), nullable=True),
     Column("created_at", TS, nullable=False, index=True),
+    # Problem follow-up: when the state last changed, which ticket this one duplicates,
+    # and the normalised search terms (space-separated) the search index is built from.
+    Column("status_changed_at", TS, nullable=True),
+    Column("duplicate_of", Id, nullable=True),
+    Column("search_text", Text, nullable=True),
     # Set when retention or erasure removed the text, photos and location.
     Column("redacted_at", TS, nullable=True),
+)
+
+# Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.
+report_history = Table(
+    "report_history",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("at", TS, nullable=False),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("kind", String(16), nullable=False),  # state | followup
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("photo", String(200), nullable=True),  # a follow-up photo ("line:<message id>")
+)
+
+# A new problem linked to older open problems that look like the same one (similar.py).
+report_links = Table(
+    "report_links",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("report_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("similar_id", Id, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    UniqueConstraint("report_id", "similar_id", name="uq_report_links_pair"),
 )
 
 conversations = Table(
@@ -254,7 +285,7 @@ job_runs = Table(
     UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
 )
 
-# Append-only: storage.audit has no update or delete path, and triggers (migration 0004)
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0005)
 # make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",

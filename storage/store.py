@@ -33,6 +33,8 @@ from storage.queries_people import PeopleQueries
 from storage.queries_privacy import PrivacyQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
+from storage.queries_search import SearchQueries
+from storage.queries_tickets import TicketQueries
 
 
 def utcnow() -> datetime:
@@ -60,7 +62,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
-    MessagingQueries, ProactiveQueries,
+    MessagingQueries, ProactiveQueries, TicketQueries, SearchQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

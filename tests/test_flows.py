@@ -109,9 +109,9 @@ async def test_obstacle_report_transcript(runtime: Runtime, channel: str) -> Non
     assert [(r["kind"], r["category"], r["severity"], r["status"]) for r in rows] == [
         ("obstacle", "budget", "high", "open")]  # fmt: skip
     ticket = rows[0]["id"]
-    # The confirmation names the area's follow-up officer and the office, in Thai list style.
-    assert f"เรื่องเลขที่ #{ticket} แล้วค่ะ ผู้ดูแลพื้นที่ (อรุณี ศรีสุข) และสำนักงานโครงการ" in chat.text
-    assert "เจ้าหน้าที่สำนักงานโครงการ" not in chat.text and ", " not in chat.text
+    # The confirmation names the office that follows it up, not every supervisor and admin.
+    assert f"#{ticket}" in chat.text and "ทีมผู้ดูแลพื้นที่จังหวัดปัตตานี" in chat.text
+    assert "อรุณี" not in chat.text
     async with runtime.store.tx() as tx:
         notices = [r for r in await tx.outbox_rows() if r["dedupe_key"].startswith("notice:")]
     assert {n["recipient"] for n in notices} == {"arunee", "admin"}

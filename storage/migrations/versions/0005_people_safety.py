@@ -1,8 +1,8 @@
 """people and data safety: keyed invite hashes, per-code lockout, revocation, erasure and
 retention markers, and an append-only audit log
 
-Revision ID: 0004_people_safety
-Revises: 0003_proactive_seams
+Revision ID: 0005_people_safety
+Revises: 0004_problem_followup
 Create Date: 2026-11-30
 """
 
@@ -13,8 +13,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_people_safety"
-down_revision = "0003_proactive_seams"
+revision = "0005_people_safety"
+down_revision = "0004_problem_followup"
 branch_labels = None
 depends_on = None
 
