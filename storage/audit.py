@@ -7,6 +7,7 @@ UPDATE and DELETE on the table too (triggers from migration 0005).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,8 +39,9 @@ class AuditAction(StrEnum):
     REACTIVATED = "person_reactivated"
     IDENTITY_UNLOCKED = "identity_unlocked"
     EXPORT = "export_reports"
-    BROADCAST = "broadcast"
-    PROBLEM_STATE = "problem_state"
+    BROADCAST = "broadcast_created"
+    PROBLEM_STATE = "ticket_state"  # a problem moved (open → in progress → resolved, duplicate)
+    PROBLEM_FOLLOWUP = "ticket_followup"  # a coordinator added a note or photo to a problem
     ERASED = "person_erased"
     RETENTION = "retention"
     DENIED = "denied"  # a press or command outside the person's role or scope
@@ -48,6 +50,10 @@ class AuditAction(StrEnum):
     AREAS_IMPORTED = "areas_imported"
     DEMO_LOADED = "demo_loaded"
     MEETING = "meeting"
+
+
+_KNOWN = frozenset(a.value for a in AuditAction)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,12 +77,14 @@ def identity_actor(identity_id: int) -> str:
     return f"identity:{identity_id}"
 
 
-async def audit(tx: Tx, actor: str, action: AuditAction, detail: Mapping[str, Any]) -> None:
+async def audit(tx: Tx, actor: str, action: AuditAction | str, detail: Mapping[str, Any]) -> None:
     """Append one entry (ids and codes only: never report text or names)."""
+    if action not in _KNOWN:
+        # Recorded all the same (an audit entry must never be lost), but the vocabulary
+        # should name it: add it to AuditAction.
+        log.warning("audit action %r is not in AuditAction", str(action)[:64])
     await tx.conn.execute(
-        audit_log.insert().values(
-            at=tx.now(), actor=actor, action=AuditAction(action).value, detail=dict(detail)
-        )
+        audit_log.insert().values(at=tx.now(), actor=actor, action=str(action), detail=dict(detail))
     )
 
 

@@ -181,8 +181,8 @@ class PeopleQueries:
         return found
 
     async def audit(self: Tx, actor: str, action: AuditAction | str, **detail: Any) -> None:
-        """Append to the audit log (never report text); `action` must be an AuditAction."""
-        await audit(self, actor, AuditAction(action), detail)
+        """Append to the audit log (never report text); `action` should be an AuditAction."""
+        await audit(self, actor, action, detail)
 
     async def audit_entries(self: Tx, action: str | None = None) -> list[dict[str, Any]]:
         """Audit entries as dicts, oldest first."""
