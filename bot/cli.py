@@ -18,6 +18,8 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bot import admin_broadcast
+
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="channels + web server + scheduler + sender in one process")
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
+    admin_broadcast.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
@@ -59,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, serve
+    from bot import admin, admin_broadcast, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -73,6 +76,7 @@ def _command(args: argparse.Namespace) -> Command:
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("nlp", "analyze"): admin.nlp_analyze,
+        ("broadcast", None): admin_broadcast.broadcast,
         **cli_people.commands(),
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
@@ -94,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "retention",
         "backup",
         "restore",
+        "broadcast",
     )
     logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:

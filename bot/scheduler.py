@@ -11,6 +11,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.broadcasting import tick_runtime
 from bot.jobs import JOBS, JobSpec, Trigger, catch_up, cron_trigger, run_job
 from bot.runtime import Runtime
 
@@ -32,6 +33,11 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(
         runtime.inbound.recover, "interval", seconds=60, id="inbox-recovery",
         kwargs={"older_than": 30.0}, replace_existing=True,
+    )  # fmt: skip
+    # Broadcasts are expanded in chunks of their own transactions, not as one job period.
+    scheduler.add_job(
+        tick_runtime, "interval", seconds=10, id="broadcasts", args=[runtime],
+        replace_existing=True,
     )  # fmt: skip
     for spec in JOBS.values():
         expr = getattr(settings, spec.cron_setting, "") if spec.cron_setting else ""

@@ -24,6 +24,7 @@ SUPERVISOR_ITEMS = (
     ("m:lang", N_("🌐 Language")),
 )
 ADMIN_ITEMS = (
+    ("m:broadcast", N_("📢 Broadcast")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:people", N_("👥 People")),
@@ -70,6 +71,14 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "• You can also just type your report; I will ask which kind it is.\n"
             "• Photos and locations can be added to a report.\n"
             '• Type "cancel" at any step to stop; nothing is saved until you press Send.'
+        )
+    elif ctx.person.role == "admin":
+        text = ctx.t(
+            "ℹ️ How to use Prasan\n"
+            "• 📢 Broadcast: write an announcement, choose who receives it, send now or later; "
+            "a delivery report follows.\n"
+            "• ⚠️ Open problems and 📋 Latest reports across the programme.\n"
+            '• Type "cancel" at any step to stop.'
         )
     else:
         text = ctx.t(

@@ -9,6 +9,7 @@ from handlers import (
     actions,
     admin_invite,
     admin_people,
+    broadcast,
     invite_switch,
     menu,
     obstacle,
@@ -25,7 +26,7 @@ from storage.queries_messaging import Conversation
 FLOWS: dict[str, Flow] = {
     f.name: f
     for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP,
-              invite_switch.FLOW, admin_people.FLOW, admin_invite.FLOW)
+              broadcast.FLOW, invite_switch.FLOW, admin_people.FLOW, admin_invite.FLOW)
 }  # fmt: skip
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
@@ -67,13 +68,23 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:lang": menu.ask_language,
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
+    "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:people": lambda ctx: start(ctx, admin_people.FLOW),
     "m:invite": lambda ctx: start(ctx, admin_invite.FLOW),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
     "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:people", "m:invite"},
+    "admin": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:broadcast",
+        "m:people",
+        "m:invite",
+    },
 }
 
 

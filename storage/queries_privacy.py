@@ -15,6 +15,7 @@ from storage.schema import (
     inbox,
     invite_misses,
     invites,
+    meeting_invitees,
     outbox,
     people,
     person_scopes,
@@ -105,6 +106,13 @@ class PrivacyQueries:
 
     async def expire_transient(self: Tx, cutoff: datetime, *, apply: bool) -> tuple[int, int]:
         """Processed inbox events and sent outbox messages older than `cutoff` lose their text."""
+        if apply:  # why someone could not attend a meeting is free text too
+            await self.conn.execute(
+                update(meeting_invitees)
+                .where(meeting_invitees.c.answered_at < cutoff,
+                       meeting_invitees.c.reason.is_not(None))
+                .values(reason=None)
+            )  # fmt: skip
         old_in = and_(inbox.c.processed_at < cutoff, inbox.c.payload != REDACTED_PAYLOAD)
         old_out = and_(outbox.c.status == "sent", outbox.c.created_at < cutoff,
                        outbox.c.payload != REDACTED_MESSAGES)  # fmt: skip
@@ -158,6 +166,10 @@ class PrivacyQueries:
         await self.conn.execute(
             update(report_history).where(report_history.c.person_id == person_id)
             .values(note=None, photo=None)
+        )  # fmt: skip
+        await self.conn.execute(
+            update(meeting_invitees).where(meeting_invitees.c.person_id == person_id)
+            .values(reason=None)
         )  # fmt: skip
         await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
         await self.conn.execute(delete(person_scopes).where(person_scopes.c.person_id == person_id))

@@ -285,7 +285,63 @@ job_runs = Table(
     UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
 )
 
-# Append-only: storage.audit has no update or delete path, and triggers (migration 0005)
+# An admin's announcement: committed first with its target, then expanded into outbox rows
+# (one per person, key broadcast:<id>:<person>) in chunks; `cursor` is the last person id
+# expanded, so a crash mid-expansion resumes where it stopped and never sends twice.
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", Id, ForeignKey("people.id"), nullable=True),  # None: the CLI
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("translations", JSON, nullable=False),  # {"en": ..., "ms": ...}
+    Column("photo", String(200), nullable=True),
+    Column("targets", JSON, nullable=False),  # [["province", 3], ["role", "admin"], ...]
+    Column("send_at", TS, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | expanding | queued | done
+    Column("cursor", Id, nullable=False, default=0),
+    Column("queued", Integer, nullable=False, default=0),
+    Column("unreachable", Integer, nullable=False, default=0),
+    Column("reported_at", TS, nullable=True),
+    Index("ix_broadcasts_status", "status", "send_at"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", TS, nullable=False),
+    Column("venue", String(300), nullable=False),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("agenda", Text, nullable=True),
+    Column("targets", JSON, nullable=False),
+    Column("created_by", Id, ForeignKey("people.id"), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("status", String(16), nullable=False),  # scheduled | cancelled
+    # Bumped when the time or venue changes: invitees notified at an older version get an update.
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_meetings_starts", "status", "starts_at"),
+)
+
+meeting_invitees = Table(
+    "meeting_invitees",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("meeting_id", Id, ForeignKey("meetings.id"), nullable=False),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("invited_at", TS, nullable=False),
+    Column("answer", String(8), nullable=True),  # yes | no; None: not answered
+    Column("reason", Text, nullable=True),
+    Column("answered_at", TS, nullable=True),
+    Column("notified_version", Integer, nullable=True),  # the version their last notice showed
+    UniqueConstraint("meeting_id", "person_id", name="uq_meeting_invitees_meeting_person"),
+)
+
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0006)
 # make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_access import AccessQueries
+from storage.queries_audience import AudienceQueries
+from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_invites import InviteQueries
 from storage.queries_messaging import MessagingQueries
@@ -62,7 +64,8 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
-    MessagingQueries, ProactiveQueries, TicketQueries, SearchQueries,
+    MessagingQueries, ProactiveQueries, TicketQueries, SearchQueries, AudienceQueries,
+    BroadcastQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

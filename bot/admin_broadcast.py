@@ -1,0 +1,150 @@
+"""`prasan broadcast`: send an announcement to a target, list them, show per-recipient status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from bot.admin import _actor, _fail
+from bot.audience import TargetError, describe, parse_moment, parse_targets, reach_line
+from bot.broadcasting import delivery_counts, expand
+from bot.config import Settings
+from bot.dates import format_datetime
+from bot.i18n import translator
+from storage.queries_audience import Target
+from storage.store import Store
+
+EN = translator("en")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The `broadcast` command line."""
+    b = sub.add_parser(
+        "broadcast",
+        help="send an announcement (--to TARGET --text TEXT), or: list | show ID",
+        description="TARGET: all, role:coordinator|supervisor|admin, province:NAME, "
+        "district:NAME, area:CODE[,CODE...] (repeat --to to combine)",
+    )
+    b.add_argument("action", nargs="*", metavar="list | show ID", help="list or show broadcasts")
+    b.add_argument("--to", action="append", default=[], metavar="TARGET")
+    b.add_argument("--text", help="the announcement (as written, for every language)")
+    b.add_argument("--text-en", help="English version (people who chose English)")
+    b.add_argument("--text-ms", help="Malay version (people who chose Bahasa Melayu)")
+    b.add_argument("--photo", metavar="FILE", help="a photo sent with the text")
+    b.add_argument("--at", metavar='"YYYY-MM-DD HH:MM"', help="send later (PRASAN_TIMEZONE)")
+    b.add_argument("--yes", action="store_true", help="queue without asking")
+
+
+async def broadcast(args: argparse.Namespace, settings: Settings) -> int:
+    """Create, list or show broadcasts."""
+    if args.action == ["list"]:
+        return await _list(settings)
+    if len(args.action) == 2 and args.action[0] == "show" and args.action[1].isdigit():
+        return await _show(int(args.action[1]), settings)
+    if args.action:
+        return _fail("use `prasan broadcast list`, `prasan broadcast show ID`, "
+                     "or `prasan broadcast --to TARGET --text TEXT`")  # fmt: skip
+    if not args.to or not (args.text or "").strip():
+        return _fail("give --to TARGET and --text TEXT (see `prasan broadcast --help`)")
+    if args.photo:
+        return _fail("--photo is not available yet: send the text alone for now")
+    return await _create(args, settings)
+
+
+async def _create(args: argparse.Namespace, settings: Settings) -> int:
+    send_at = None
+    if args.at:
+        send_at = parse_moment(args.at, settings.timezone)
+        if send_at is None:
+            return _fail('--at expects "YYYY-MM-DD HH:MM" (e.g. "2026-12-15 09:00")')
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            try:
+                targets = await parse_targets(tx, args.to)
+            except TargetError as exc:
+                return _fail(str(exc))
+            if send_at is not None and send_at <= tx.now():
+                return _fail("--at is in the past: give a later time, or leave it out to send now")
+            reach = await tx.reach(await tx.audience(targets))
+            who = await describe(tx, EN, targets)
+        print(f"To {who}: {reach_line(EN, reach)}.")
+        if send_at is not None:
+            print(f"Sending at {format_datetime(send_at, settings.timezone, 'en')}.")
+        if not reach.person_ids:
+            return _fail("nobody is registered in this target yet: nothing to send")
+        if not args.yes and not _confirm("Queue this broadcast?"):
+            print("Nothing was sent.")
+            return 1
+        broadcast_id = await _store(store, args, targets, send_at)
+        queued = await expand(store, broadcast_id)  # now, unless it waits for --at
+    finally:
+        await store.close()
+    when = "queued" if send_at is None else "scheduled"
+    print(f"Broadcast #{broadcast_id} {when} ({queued} messages queued now). "
+          f"See `prasan broadcast show {broadcast_id}`.")  # fmt: skip
+    return 0
+
+
+async def _store(store: Store, args: argparse.Namespace, targets: list[Target], send_at) -> int:  # type: ignore[no-untyped-def]
+    translations = {k: v for k, v in (("en", args.text_en), ("ms", args.text_ms)) if v}
+    async with store.tx() as tx:
+        broadcast_id = await tx.create_broadcast(
+            text=args.text.strip(), targets=targets, send_at=send_at or tx.now(),
+            actor=_actor(), translations=translations,
+        )  # fmt: skip
+        await tx.audit(_actor(), "broadcast_created", broadcast_id=broadcast_id,
+                       targets=[t.dump() for t in targets])  # fmt: skip
+    return broadcast_id
+
+
+def _confirm(question: str) -> bool:
+    print(f"{question} [y/N] ", end="", flush=True)
+    answer = sys.stdin.readline().strip().casefold()
+    return answer in ("y", "yes")
+
+
+async def _list(settings: Settings) -> int:
+    store = await Store.open(settings.DATABASE_URL)
+    out = csv.writer(sys.stdout)
+    out.writerow(["id", "created_at", "send_at", "status", "recipients", "delivered", "failed",
+                  "blocked", "waiting", "to"])  # fmt: skip
+    try:
+        async with store.tx() as tx:
+            for b in await tx.broadcasts_list():
+                delivered, failed, blocked, waiting = delivery_counts(await tx.tag_counts(b.tag))
+                out.writerow([
+                    b.id, b.created_at.astimezone(settings.timezone).isoformat(timespec="minutes"),
+                    b.send_at.astimezone(settings.timezone).isoformat(timespec="minutes"),
+                    b.status, b.queued, delivered, failed, blocked + b.unreachable, waiting,
+                    await describe(tx, EN, b.targets),
+                ])  # fmt: skip
+    finally:
+        await store.close()
+    return 0
+
+
+async def _show(broadcast_id: int, settings: Settings) -> int:
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            b = await tx.broadcast(broadcast_id)
+            if b is None:
+                return _fail(f"no broadcast #{broadcast_id} (see `prasan broadcast list`)")
+            who = await describe(tx, EN, b.targets)
+            counts = delivery_counts(await tx.tag_counts(b.tag))
+            rows = await tx.broadcast_recipients(b.id)
+    finally:
+        await store.close()
+    tz = settings.timezone
+    print(f"# broadcast #{b.id} to {who}; status {b.status}; send at "
+          f"{b.send_at.astimezone(tz).isoformat(timespec='minutes')}", file=sys.stderr)  # fmt: skip
+    print(f"# delivered {counts[0]}, failed {counts[1]}, blocked {counts[2] + b.unreachable}, "
+          f"waiting {counts[3]}", file=sys.stderr)  # fmt: skip
+    out = csv.writer(sys.stdout)
+    out.writerow(["person_id", "name", "channel", "status", "sent_at"])
+    for r in rows:
+        sent = r.sent_at.astimezone(tz).isoformat(timespec="seconds") if r.sent_at else ""
+        out.writerow([r.person_id, r.name, r.channel, r.status, sent])
+    return 0

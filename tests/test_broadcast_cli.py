@@ -1,0 +1,70 @@
+"""`prasan broadcast` as an operator uses it: count and ask, --yes, targets, list, show."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+
+
+@dataclass
+class Ran:
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """`prasan …` run in this process (the conftest settings' database), stdin given."""
+    monkeypatch.setenv("DATABASE_URL", settings.DATABASE_URL)
+
+    def run(*args: str, stdin: str = "", code: int = 0) -> Ran:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        got = main(list(args))
+        out = capsys.readouterr()
+        assert got == code, out.err
+        return Ran(out.out, out.err)
+
+    run("demo")
+    return run
+
+
+def test_counts_asks_then_queues_each_person_once(cli) -> None:  # type: ignore[no-untyped-def]
+    asked = cli("broadcast", "--to", "province:ปัตตานี", "--to", "area:yla01",
+                "--text", "ประชุมประจำเดือน", stdin="n\n", code=1)  # fmt: skip
+    assert "To province Pattani and area บ้านบันนังสตา (YLA01): 3 people: console 3." in asked.stdout
+    assert "Nothing was sent." in asked.stdout
+    assert "1," not in cli("broadcast", "list").stdout
+    done = cli("broadcast", "--to", "province:Pattani", "--to", "role:coordinator",
+               "--text", "ประชุมประจำเดือน", "--text-en", "Monthly meeting", stdin="y\n")  # fmt: skip
+    assert "Broadcast #1 queued (3 messages queued now)" in done.stdout  # somchai counted once
+    rows = list(csv.DictReader(io.StringIO(cli("broadcast", "show", "1").stdout)))
+    assert sorted((r["name"], r["channel"], r["status"]) for r in rows) == [
+        ("ฟาตีมะห์ ดอเลาะ", "console", "pending"), ("สมชาย ใจดี", "console", "pending"),
+        ("อรุณี ศรีสุข", "console", "pending")]  # fmt: skip
+    listed = list(csv.DictReader(io.StringIO(cli("broadcast", "list").stdout)))
+    assert [(r["id"], r["status"], r["recipients"], r["waiting"]) for r in listed] == [
+        ("1", "queued", "3", "3")]  # fmt: skip
+
+
+def test_yes_and_later_and_errors_in_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    later = cli("broadcast", "--to", "all", "--text", "x", "--at", "2600-01-01 09:00", "--yes")
+    assert "Broadcast #1 scheduled (0 messages queued now)" in later.stdout
+    for args, says in [
+        (("--to", "province:Kedah", "--text", "x", "--yes"), "unknown province 'Kedah'"),
+        (("--to", "role:boss", "--text", "x", "--yes"), "unknown role 'boss'"),
+        (("--to", "area:PTN01,XX9", "--text", "x", "--yes"), "unknown area code 'XX9'"),
+        (("--to", "everyone", "--text", "x", "--yes"), "cannot read target 'everyone'"),
+        (("--to", "all", "--text", "x", "--at", "2020-01-01 09:00", "--yes"), "in the past"),
+        (("--to", "all", "--text", "x", "--at", "tomorrow", "--yes"), "YYYY-MM-DD HH:MM"),
+        (("--to", "all", "--yes"), "--text"),
+        (("show", "99"), "no broadcast #99"),
+    ]:
+        err = cli("broadcast", *args, code=1).stderr.strip()
+        assert says in err and len(err.splitlines()) == 1, err
