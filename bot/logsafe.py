@@ -94,6 +94,17 @@ def install(level: int = logging.INFO) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs full request URLs, and Telegram's carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_leaky_loggers()
+
+
+# Third-party loggers that put data in their messages below these levels: httpx/httpcore
+# log request URLs (Telegram's carry the bot token), python-telegram-bot logs call
+# parameters at DEBUG (message texts), aiohttp's access log shows webhook paths.
+LEAKY = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
+         "aiohttp.access": logging.WARNING, "alembic": logging.WARNING}  # fmt: skip
+
+
+def quiet_leaky_loggers() -> None:
+    """Raise the levels of the loggers in LEAKY, whatever the root level is."""
+    for name, lowest in LEAKY.items():
+        logging.getLogger(name).setLevel(lowest)

@@ -33,7 +33,7 @@ async def run_retention(
     cutoff = now - timedelta(days=days)
     found = await tx.expire_reports(cutoff, apply=apply)
     transient = now - timedelta(days=min(days, TRANSIENT_DAYS))
-    n_in, n_out = await tx.expire_transient(transient, apply=apply)
+    n_in, n_out = await tx.expire_transient(transient, cutoff, apply=apply)
     if apply and (found.reports or n_in or n_out):
         await audit(tx, actor, AuditAction.RETENTION,
                     {"cutoff": cutoff.isoformat(), "reports": found.reports,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 
 from storage.schema import (
     conversations,
@@ -104,8 +104,11 @@ class PrivacyQueries:
         """Reports created before `cutoff` lose text, photos and location (or just count)."""
         return await self._report_redaction(reports.c.created_at < cutoff, apply)
 
-    async def expire_transient(self: Tx, cutoff: datetime, *, apply: bool) -> tuple[int, int]:
-        """Processed inbox events and sent outbox messages older than `cutoff` lose their text."""
+    async def expire_transient(
+        self: Tx, cutoff: datetime, stale: datetime, *, apply: bool
+    ) -> tuple[int, int]:
+        """Processed inbox events and sent outbox messages older than `cutoff`, and any
+        outbox message older than `stale` (never sent: it never will be), lose their text."""
         if apply:  # why someone could not attend a meeting is free text too
             await self.conn.execute(
                 update(meeting_invitees)
@@ -114,8 +117,11 @@ class PrivacyQueries:
                 .values(reason=None)
             )  # fmt: skip
         old_in = and_(inbox.c.processed_at < cutoff, inbox.c.payload != REDACTED_PAYLOAD)
-        old_out = and_(outbox.c.status == "sent", outbox.c.created_at < cutoff,
-                       outbox.c.payload != REDACTED_MESSAGES)  # fmt: skip
+        old_out = and_(
+            or_(and_(outbox.c.status == "sent", outbox.c.created_at < cutoff),
+                outbox.c.created_at < stale),
+            outbox.c.payload != REDACTED_MESSAGES,
+        )  # fmt: skip
         if not apply:
             n_in = len((await self.conn.execute(select(inbox.c.id).where(old_in))).all())
             n_out = len((await self.conn.execute(select(outbox.c.id).where(old_out))).all())
@@ -190,7 +196,7 @@ class PrivacyQueries:
         """Messages to others that quote these report texts (supervisor notices) lose their text."""
         count = 0
         for quoted in texts:
-            first = quoted.strip().splitlines()[0][:40] if quoted.strip() else ""
+            first = quoted.strip().splitlines()[0][:20] if quoted.strip() else ""
             if len(first) < 8:  # too short to tell a quote from a coincidence
                 continue
             needle = json.dumps(first, ensure_ascii=False)[1:-1]
