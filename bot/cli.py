@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     er.add_argument("--out", metavar="FILE", help="default: stdout for csv")
     er.add_argument("--for", dest="for_person", type=int, metavar="PERSON_ID",
                     help="only what this supervisor's scope covers (as they would see it)")  # fmt: skip
+    se = sub.add_parser("search", help="search reports (Thai), best matches first")
+    se.add_argument("query")
+    se.add_argument("--as", dest="person", type=int, metavar="PERSON_ID",
+                    help="only what this person may see (see `prasan people list`)")  # fmt: skip
+    se.add_argument("--since", metavar="DATE", help="YYYY-MM-DD (CE or BE)")
     d = sub.add_parser("db", help="database maintenance")
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
@@ -62,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, serve
+    from bot import admin, admin_broadcast, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -75,6 +80,7 @@ def _command(args: argparse.Namespace) -> Command:
         ("areas", "list"): admin.areas_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
+        ("search", None): search_cli.search_reports,
         ("nlp", "analyze"): admin.nlp_analyze,
         ("broadcast", None): admin_broadcast.broadcast,
         **cli_people.commands(),
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "backup",
         "restore",
         "broadcast",
+        "search",
     )
     logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:

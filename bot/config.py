@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     PRASAN_WEEKLY_DIGEST_CRON: str = "0 8 * * mon"
     # A run missed while no worker was up is caught up once if the worker returns in time.
     PRASAN_JOB_GRACE: str = "6h"
+    # An unacknowledged high-urgency problem goes to the admins after this much working time.
+    PRASAN_ESCALATE_AFTER: str = "24h"
+    PRASAN_ESCALATE_CRON: str = "*/15 * * * *"
+    # Report photos larger than this are not kept (LINE's own limit is 10 MB).
+    PRASAN_MAX_PHOTO_MB: float = Field(default=10, gt=0, le=50)
     # Reports older than this lose their free text, photos and precise location.
     PRASAN_RETENTION_DAYS: int = Field(default=730, ge=1)
 
@@ -80,7 +85,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "PRASAN_REMINDER_CRON", "PRASAN_LAST_CALL_CRON", "PRASAN_DAILY_DIGEST_CRON",
-        "PRASAN_WEEKLY_DIGEST_CRON",
+        "PRASAN_WEEKLY_DIGEST_CRON", "PRASAN_ESCALATE_CRON",
     )  # fmt: skip
     @classmethod
     def _cron(cls, value: str) -> str:
@@ -89,7 +94,7 @@ class Settings(BaseSettings):
             cron_trigger(value, ZoneInfo("UTC"))  # raises ValueError naming what is wrong
         return value
 
-    @field_validator("PRASAN_JOB_GRACE")
+    @field_validator("PRASAN_JOB_GRACE", "PRASAN_ESCALATE_AFTER")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)

@@ -1,20 +1,21 @@
 """The inbound path every channel uses: persist, dedupe, identify, run the flow, queue the reply.
 
-A message's writes (inbox mark, conversation state, report, outbox rows) commit in
-one transaction, so a crash either loses nothing or leaves the event unprocessed
-in the inbox, where `recover` finds it again.
+A message's writes (inbox mark, conversation state, report, outbox rows) are one job on
+the store's per-message path (`Store.run`): they commit together, possibly with other
+messages' in one group commit, before the reply is handed to the sender.  So a crash
+either loses nothing or leaves the event unprocessed in the inbox, where `recover`
+finds it again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
@@ -29,9 +30,6 @@ from storage.store import Store, Tx
 log = logging.getLogger(__name__)
 
 REPLY_TOKEN_SECONDS = 50
-# Messages per transaction when many arrive at once: more saves fsyncs, but every
-# message in a batch waits for the whole batch, so this bounds the added latency.
-MAX_BATCH = 16
 # How stale an identity's last-seen time may get: one extra write per person per period.
 SEEN_EVERY = timedelta(minutes=10)
 
@@ -49,8 +47,6 @@ class Inbound:
         self.tz = tz
         self.default_language = default_language
         self.on_queued = on_queued
-        self._pending: list[tuple[Incoming, int | None, asyncio.Future[list[OutboxRow]]]] = []
-        self._batcher: asyncio.Task[None] | None = None
 
     async def accept(self, inc: Incoming) -> int | None:
         """Write the event to the inbox; None when it was seen before (a redelivery)."""
@@ -58,12 +54,14 @@ class Inbound:
 
     async def accept_many(self, incs: list[Incoming]) -> list[int | None]:
         """Write several events (one webhook request) to the inbox in one transaction."""
-        async with self.store.tx() as tx:
-            ids = []
-            for inc in incs:
-                inc = _with_event_id(inc)
-                ids.append(await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json()))
-            return ids
+        events = [_with_event_id(inc) for inc in incs]
+
+        async def add(tx: Tx) -> list[int | None]:
+            return [
+                await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json()) for inc in events
+            ]
+
+        return await self.store.run(add)
 
     async def receive(self, inc: Incoming) -> list[int]:
         """Record, process and reply (polling, console); returns the queued outbox ids."""
@@ -74,63 +72,21 @@ class Inbound:
         return await self._submit(_with_event_id(inc), inbox_id)
 
     async def _submit(self, inc: Incoming, inbox_id: int | None) -> list[int]:
-        # Messages arriving together are handled in one transaction, each inside its own
-        # savepoint, so a burst costs one commit (one fsync) instead of one per message.
-        future: asyncio.Future[list[OutboxRow]] = asyncio.get_running_loop().create_future()
-        self._pending.append((inc, inbox_id, future))
-        if self._batcher is None or self._batcher.done():
-            self._batcher = asyncio.get_running_loop().create_task(self._run_batches())
-        rows = await future
+        try:
+            rows = await self.store.run(partial(self._message, inc, inbox_id))
+        except Exception as exc:
+            # It failed alone (a shared transaction that fails is re-run message by
+            # message): nothing of it was kept.  Apologise in a fresh transaction.
+            code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
+            rows = await self.store.run(partial(self._apologise, inc, inbox_id, code))
         if rows and self.on_queued is not None:
             await self.on_queued(rows)
         return [r.id for r in rows]
 
-    async def _run_batches(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                results = await self._handle_batch([(inc, iid) for inc, iid, _ in batch])
-            except Exception as exc:
-                if len(batch) == 1:  # the lone message failed: apologise in a fresh transaction
-                    inc, inbox_id, future = batch[0]
-                    code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
-                    try:
-                        async with self.store.tx() as tx:
-                            future.set_result(await self._apologise_in(tx, inc, inbox_id, code))
-                    except Exception as again:
-                        log_failure(log, "apology", again, channel=inc.channel,
-                                    event=inc.event_id)  # fmt: skip
-                        future.set_exception(again)
-                    continue
-                # The commit itself failed: nothing of the batch is kept.
-                log_failure(log, "batch commit", exc, messages=len(batch))
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), rows in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(rows)
-
-    async def _handle_batch(
-        self, batch: list[tuple[Incoming, int | None]]
-    ) -> list[list[OutboxRow]]:
-        results: list[list[OutboxRow]] = []
-        async with self.store.tx() as tx:
-            for inc, inbox_id in batch:
-                try:
-                    # A lone message needs no savepoint: on error the whole transaction goes.
-                    async with tx.savepoint() if len(batch) > 1 else _nothing():
-                        if not await self._claim(tx, inc, inbox_id):
-                            results.append([])
-                            continue
-                        results.append(await self._handle(tx, inc))
-                except Exception as exc:
-                    if len(batch) == 1:
-                        raise
-                    code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
-                    results.append(await self._apologise_in(tx, inc, inbox_id, code))
-        return results
+    async def _message(self, inc: Incoming, inbox_id: int | None, tx: Tx) -> list[OutboxRow]:
+        if not await self._claim(tx, inc, inbox_id):
+            return []
+        return await self._handle(tx, inc)
 
     async def _claim(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> bool:
         """Mark the event processed in this transaction; False if it already was."""
@@ -186,8 +142,8 @@ class Inbound:
         )  # fmt: skip
         return [row] if row is not None else []
 
-    async def _apologise_in(
-        self, tx: Tx, inc: Incoming, inbox_id: int | None, code: str
+    async def _apologise(
+        self, inc: Incoming, inbox_id: int | None, code: str, tx: Tx
     ) -> list[OutboxRow]:
         # Record the event as done so a message that always fails cannot wedge recovery.
         t = translator(self.default_language)
@@ -198,11 +154,6 @@ class Inbound:
         elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:
             return []
         return await self._queue(tx, inc, [sorry])
-
-
-@asynccontextmanager
-async def _nothing() -> AsyncIterator[None]:
-    yield
 
 
 def _with_event_id(inc: Incoming) -> Incoming:

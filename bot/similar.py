@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-THRESHOLD = 0.25
+THRESHOLD = 0.3
 MAX_LINKS = 3  # a notice names at most this many
 
 

@@ -20,6 +20,7 @@ COORDINATOR_ITEMS = (
 SUPERVISOR_ITEMS = (
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
+    ("m:search", N_("🔎 Search")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
@@ -27,6 +28,7 @@ ADMIN_ITEMS = (
     ("m:broadcast", N_("📢 Broadcast")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
+    ("m:search", N_("🔎 Search")),
     ("m:people", N_("👥 People")),
     ("m:invite", N_("🎟️ Invite code")),
     ("m:help", N_("❓ Help")),
@@ -86,6 +88,10 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "• ⚠️ Open problems: problems reported in your areas that are not resolved.\n"
             "• 📋 Latest reports: the newest reports in your areas.\n"
             "• New problems in your areas are sent to you as they arrive."
+        )
+        text += "\n" + ctx.t(
+            "• 🔎 Search: find reports in your areas by their words (or type /search and the "
+            "words).\n• Type # and a number (e.g. #12) to open a problem and act on it."
         )
     if ctx.person.role == "admin":
         text += "\n" + ctx.t(

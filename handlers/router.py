@@ -15,6 +15,7 @@ from handlers import (
     obstacle,
     progress,
     registration,
+    search,
     tickets,
     triage,
 )
@@ -26,7 +27,8 @@ from storage.queries_messaging import Conversation
 FLOWS: dict[str, Flow] = {
     f.name: f
     for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP,
-              broadcast.FLOW, invite_switch.FLOW, admin_people.FLOW, admin_invite.FLOW)
+              search.FLOW, broadcast.FLOW, invite_switch.FLOW, admin_people.FLOW,
+              admin_invite.FLOW)
 }  # fmt: skip
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
@@ -71,16 +73,18 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:people": lambda ctx: start(ctx, admin_people.FLOW),
     "m:invite": lambda ctx: start(ctx, admin_invite.FLOW),
+    "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
     "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest"},
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
     "admin": {
         "m:menu",
         "m:help",
         "m:lang",
         "m:open",
         "m:latest",
+        "m:search",
         "m:broadcast",
         "m:people",
         "m:invite",
@@ -146,6 +150,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     ticket = tickets.typed_ticket(inc.text) if conv is None and inc.data is None else None
     if ticket is not None:  # "#12" opens problem 12 (if the person may see it)
         return await tickets.open_ticket(ctx, ticket)
+    query = search.typed_search(inc.text) if conv is None and inc.data is None else None
+    if query is not None:  # "/search งบประมาณ"
+        return await search.begin(ctx, query)
 
     command = _command(ctx)
     if conv is not None:

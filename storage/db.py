@@ -32,14 +32,18 @@ def prepare_sqlite_file(path: str) -> None:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout.
+    """Create the async engine; SQLite gets WAL, foreign keys, a busy timeout, BEGIN IMMEDIATE.
 
-    Every engine hides bound parameters in its error messages: they hold report text.
+    On SQLite each statement runs in aiosqlite's thread, so waiting for the write lock
+    never blocks the event loop. Every engine hides bound parameters in its error
+    messages: they hold report text.
     """
     if url.startswith("sqlite"):
         prepare_sqlite_file(url.split("///", 1)[-1])
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _manual_transactions)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return create_async_engine(
         url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
@@ -47,7 +51,7 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 def make_sqlite_engine(url: str) -> Engine:
-    """The synchronous engine Store runs SQLite queries on: one connection, BEGIN IMMEDIATE."""
+    """The writer thread's synchronous engine: one connection, BEGIN IMMEDIATE."""
     path = url.split("///", 1)[-1]
     prepare_sqlite_file(path)
     engine = create_engine(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, literal_column, select, text
 
-from storage.schema import reports
+from storage.queries_reports import ReportRow, _report_select
+from storage.schema import reports, settings_kv
 from storage.search_index import FTS_TABLE
 
 if TYPE_CHECKING:
@@ -65,3 +66,16 @@ class SearchQueries:
             Hit(int(i), at, frozenset((st or "").split()))
             for i, at, st in await self.conn.execute(q)
         ]
+
+    async def report_rows(self: Tx, ids: list[int]) -> list[ReportRow]:
+        """Reports by id, in the order given."""
+        if not ids:
+            return []
+        rows = await self.conn.execute(_report_select().where(reports.c.id.in_(ids)))
+        found = {r.id: ReportRow(**r._mapping) for r in rows}
+        return [found[i] for i in ids if i in found]
+
+    async def kv_put(self: Tx, key: str, value: str) -> None:
+        """Store (or replace) a small setting."""
+        await self.conn.execute(settings_kv.delete().where(settings_kv.c.key == key))
+        await self.conn.execute(settings_kv.insert().values(key=key, value=value))

@@ -1,14 +1,17 @@
 """The storage seam: `Store` opens transactions; `Tx` carries every query.
 
+Two ways in, and neither ever blocks the event loop on the database:
+
+- ``await store.run(job)`` is the per-message path: ``job(tx)`` runs in a transaction
+  it may share with other jobs waiting at the same moment (one commit for all), and is
+  re-run alone if that shared transaction fails (see storage/writer.py).  On SQLite it
+  runs in the writer thread, which owns the one write connection, so a lock held by
+  another process is waited for there, not on the loop.
+- ``async with store.tx() as tx`` is for everything else (the sender, jobs, admin,
+  tests): SQLAlchemy's async engine, aiosqlite or asyncpg, one transaction per block.
+
 Flows receive a `Tx`, so all writes for one inbound message commit together
 (conversation state, report, outbox rows, inbox mark) or not at all.
-
-On SQLite, statements run synchronously on the event loop over one connection:
-a query takes tens of microseconds there, while the aiosqlite thread hop costs
-~250 µs per statement through SQLAlchemy's adapter (measured, see
-benchmarks/RESULTS.md). An asyncio lock keeps transactions from interleaving, so
-no coroutine ever blocks the loop waiting for SQLite's write lock held by another.
-PostgreSQL uses the asyncpg engine as usual.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +40,7 @@ from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
 from storage.queries_search import SearchQueries
 from storage.queries_tickets import TicketQueries
+from storage.writer import Job, LoopWriter, ThreadWriter
 
 
 def utcnow() -> datetime:
@@ -76,16 +80,6 @@ class Tx(
         self.dialect = conn.dialect.name
         self._clock = clock
 
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """A nested transaction: an error inside rolls back only what was done inside."""
-        if isinstance(self.conn, LoopConnection):
-            with self.conn.sync_connection.begin_nested():
-                yield
-        else:
-            async with self.conn.begin_nested():
-                yield
-
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT that silently skips rows violating a unique constraint."""
         if self.dialect == "postgresql":
@@ -97,17 +91,30 @@ class Tx(
         return self._clock()
 
 
-class Store:
-    """Owns the engines; hands out transactions."""
+T = TypeVar("T")
 
-    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None) -> None:
-        # `engine` serves migrations (and every query on PostgreSQL).
+
+class Store:
+    """Owns the engines and the writer; hands out transactions."""
+
+    def __init__(self, engine: AsyncEngine, writer_engine: Engine | None = None) -> None:
+        # `engine` serves store.tx() and migrations; on SQLite `writer_engine` is the
+        # writer thread's synchronous connection, on PostgreSQL the engine serves both.
         self.engine = engine
-        self.sync_engine = sync_engine
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[object] | None = None
         # What every transaction takes as "now"; tests replace it with a movable clock.
         self.clock: Callable[[], datetime] = utcnow
+        self.writer: ThreadWriter | LoopWriter
+        if writer_engine is not None:
+            self.writer = ThreadWriter(writer_engine, self._loop_tx)
+        else:
+            self.writer = LoopWriter(engine, self._async_tx)
+        self._holders: set[asyncio.Task[Any]] = set()
+
+    def _loop_tx(self, conn: Connection) -> Tx:
+        return Tx(LoopConnection(conn), self.clock)
+
+    def _async_tx(self, conn: AsyncConnection) -> Tx:
+        return Tx(conn, self.clock)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -116,33 +123,34 @@ class Store:
         if migrate:
             await upgrade(engine)
         if engine.dialect.name == "sqlite":
-            await engine.dispose()  # migrations only; queries use the loop connection
             return cls(engine, make_sqlite_engine(url))
         return cls(engine)
+
+    async def run(self, job: Job[T]) -> T:
+        """Run ``job(tx)`` on the per-message path; returns after its transaction committed."""
+        if self.dialect == "sqlite" and asyncio.current_task() in self._holders:
+            # The writer would wait for the write lock this task's own tx() holds.
+            raise RuntimeError("store.run() called inside store.tx() of the same task")
+        return await self.writer.run(job)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
         """A transaction: committed on normal exit, rolled back on error."""
-        if self.sync_engine is None:
+        me = asyncio.current_task()
+        if me is not None and me in self._holders and self.dialect == "sqlite":
+            # It would wait for its own write lock until the busy timeout: fail loudly.
+            raise RuntimeError("store.tx() opened inside another transaction of the same task")
+        if me is not None:
+            self._holders.add(me)
+        try:
             async with self.engine.begin() as conn:
                 yield Tx(conn, self.clock)
-            return
-        me = asyncio.current_task()
-        if self._owner is not None and self._owner is me:
-            # Waiting for our own lock would hang forever: fail loudly instead.
-            raise RuntimeError("store.tx() opened inside another transaction of the same task")
-        async with self._lock:
-            self._owner = me
-            try:
-                with self.sync_engine.begin() as sync_conn:
-                    yield Tx(LoopConnection(sync_conn), self.clock)
-            finally:
-                self._owner = None
+        finally:
+            self._holders.discard(me)  # type: ignore[arg-type]
 
     async def close(self) -> None:
-        """Dispose of pooled connections."""
-        if self.sync_engine is not None:
-            self.sync_engine.dispose()
+        """Finish queued writes and dispose of pooled connections."""
+        await self.writer.close()
         await self.engine.dispose()
 
     @property

@@ -1,43 +1,18 @@
-"""Storage contract: the same cases on SQLite always and on PostgreSQL when configured."""
+"""Storage contract: the same cases on SQLite always and on PostgreSQL when configured.
+
+The `db` fixture (both backends) is in conftest.py; the per-message path is in
+test_storage_writer.py.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from bot.config import load_settings
 from bot.demo import load_demo
-from storage.db import current_revision, make_engine
+from storage.db import current_revision
 from storage.store import Store
-
-PG_URL = os.environ.get("PRASAN_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """A migrated, demo-loaded store on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'contract.db'}"
-    else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL cases need PRASAN_TEST_POSTGRES_URL (.ci/run sets it)")
-        url = load_settings(DATABASE_URL=PG_URL).DATABASE_URL
-        engine = make_engine(url)
-        async with engine.begin() as conn:  # a clean slate: these tests own the database
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    store = await Store.open(url)
-    await load_demo(store)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def test_migrations_reach_head_and_are_idempotent(db: Store) -> None:
@@ -163,12 +138,14 @@ async def test_conversation_state_round_trips(db: Store) -> None:
 
 
 async def test_nested_transaction_in_one_task_fails_loudly(db: Store) -> None:
-    if db.sync_engine is None:
-        pytest.skip("the loop connection (and its lock) is SQLite's")
+    if db.dialect != "sqlite":
+        pytest.skip("only SQLite takes its write lock at BEGIN")
     async with db.tx():
         with pytest.raises(RuntimeError, match="inside another transaction"):
             async with db.tx():
                 pass
+        with pytest.raises(RuntimeError, match=r"store.run\(\) called inside store.tx\(\)"):
+            await db.run(lambda tx: tx.list_areas())
 
 
 async def test_rows_for_a_blocked_identity_are_not_claimed(db: Store) -> None:

@@ -78,7 +78,7 @@ async def test_polling_start_up_clears_the_webhook_and_sets_the_command_menu(tg:
     menus = {c.get("language_code"): c["commands"] for c in tg.fake.called("setMyCommands")}
     assert set(menus) == {"th", "en", "ms", None}
     assert [c["command"] for c in menus["en"]] == [
-        "start", "report", "problem", "myreports", "help", "language", "cancel"]  # fmt: skip
+        "start", "report", "problem", "myreports", "search", "help", "language", "cancel"]  # fmt: skip
     assert menus[None] == menus["th"]  # the default is the programme's language
     assert menus["th"][1]["description"] == "📝 ส่งความก้าวหน้า"
 

@@ -159,6 +159,7 @@ COMMANDS = (
     ("report", N_("📝 Report progress")),
     ("problem", N_("⚠️ Report a problem")),
     ("myreports", N_("📋 My reports")),
+    ("search", N_("🔎 Search reports (supervisors)")),
     ("help", N_("❓ Help")),
     ("language", N_("🌐 Change language")),
     ("cancel", N_("✖️ Cancel what you are doing")),

@@ -6,6 +6,8 @@ package imports them all, so the scheduler and the CLI see every job.
 
 from __future__ import annotations
 
+# Job modules register themselves on import; add new ones here.
+from bot.jobs import escalation as escalation
 from bot.jobs.base import (
     JOBS,
     JobRun,
@@ -20,9 +22,6 @@ from bot.jobs.base import (
     weekly,
 )
 from bot.jobs.runner import Preview, RunOutcome, RunStatus, catch_up, preview_job, run_job
-
-# Job modules register themselves on import; add new ones here.
-# (none yet)
 
 __all__ = [
     "JOBS",

@@ -1,0 +1,81 @@
+"""Escalation: a high-urgency problem nobody acknowledged within PRASAN_ESCALATE_AFTER of
+working time goes to the admins, once (the notice key names the problem and the admin)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import parse_duration
+from bot.i18n import Translator
+from bot.jobs.base import JobRun, JobSpec, Notice, minutely, register
+from bot.messages import Button, Outgoing
+from storage.queries_tickets import Ticket
+from storage.store import Tx
+
+# Office hours in the programme's time zone; days come from `is_working_day`.
+DAY_START, DAY_END = time(8, 30), time(16, 30)
+LOOK_BACK = timedelta(days=60)  # older open problems were escalated long ago
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday. (The one place to switch to the programme's holiday calendar.)"""
+    return day.weekday() < 5
+
+
+def working_time(start: datetime, end: datetime, tz: ZoneInfo) -> timedelta:
+    """Office hours on working days between two moments."""
+    total = timedelta()
+    if end <= start:
+        return total
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    while day <= last:
+        if is_working_day(day):
+            opens = datetime.combine(day, DAY_START, tz)
+            closes = datetime.combine(day, DAY_END, tz)
+            lo, hi = max(opens, start), min(closes, end)
+            if hi > lo:
+                total += hi - lo
+        day += timedelta(days=1)
+    return total
+
+
+def _compose(ticket: Ticket, waited: timedelta):  # type: ignore[no-untyped-def]
+    def compose(t: Translator) -> list[Outgoing]:
+        hours = int(waited.total_seconds() // 3600)
+        text = "\n".join([
+            t("⏰ Urgent problem #{id} in {area} has not been acknowledged after {hours} working "
+              "hours.", id=ticket.id, area=ticket.area_name or "-", hours=hours),
+            t("Reported by: {name}", name=ticket.reporter),
+        ])  # fmt: skip
+        button = Button(t("🔎 Details #{id}", id=ticket.id), f"ticket:{ticket.id}:view")
+        return [Outgoing(text, (button,))]
+
+    return compose
+
+
+async def escalate(tx: Tx, run: JobRun) -> list[Notice]:
+    """Notices to every active admin for each overdue unacknowledged high-urgency problem."""
+    after = parse_duration(run.settings.PRASAN_ESCALATE_AFTER)
+    overdue = []
+    for ticket in await tx.unacknowledged_high(run.now - LOOK_BACK):
+        waited = working_time(ticket.created_at, run.now, run.tz)
+        if waited >= after:
+            overdue.append((ticket, waited))
+    if not overdue:
+        return []
+    admins = [p for p in await tx.people_list() if p.role == "admin" and p.active]
+    return [
+        Notice(
+            admin.id,
+            _compose(ticket, waited),
+            f"escalate:{ticket.id}:{admin.id}",
+            tag=f"ticket:{ticket.id}",
+        )
+        for ticket, waited in overdue
+        for admin in admins
+    ]
+
+
+SPEC = register(JobSpec("escalate", escalate, minutely, cron_setting="PRASAN_ESCALATE_CRON"))

@@ -1,0 +1,218 @@
+"""Group commit for the per-message path: jobs share a transaction, a failing one runs alone.
+
+A job is ``async def job(tx) -> result``: everything one inbound message writes (inbox
+mark, conversation state, report, reply row).  Jobs waiting together run one after the
+other in one transaction and one commit (one fsync), in the order they were submitted,
+so one person's messages keep their order.  If anything in that shared transaction
+fails, it is rolled back and each of its jobs is run again alone, so one bad message
+never fails its neighbours and nothing is half-written.  A job's result (or its own
+error) comes back only after its transaction committed.
+
+On SQLite one thread owns the write connection and runs the jobs: waiting for SQLite's
+write lock (another process writing) or for the disk happens there, never on the event
+loop.  On PostgreSQL the same batching runs as a task on the loop over asyncpg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from storage.store import Tx
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Job = Callable[["Tx"], Awaitable[T]]
+# Jobs per transaction: more saves fsyncs, but every job in a batch waits for the whole
+# batch, so this bounds the latency it adds.
+MAX_BATCH = 16
+# While another process holds SQLite's write lock the writer keeps waiting (it never
+# drops a job); it says so in the log this often.
+LOCK_LOG_EVERY = 10.0
+
+_Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
+_Begin = Callable[[], AbstractAsyncContextManager["Tx"]]
+
+
+async def run_batch(begin: _Begin, jobs: list[Job[Any]]) -> list[_Outcome]:
+    """Run jobs in one transaction; if it fails, run each in its own. One outcome per job."""
+    if len(jobs) > 1:
+        try:
+            async with begin() as tx:
+                results = [await job(tx) for job in jobs]
+            return [(True, r) for r in results]
+        except Exception as exc:
+            # Type only: a data error's message can carry report text.
+            log.warning("batch of %d failed (%s); running it one by one", len(jobs),
+                        type(exc).__name__)  # fmt: skip
+    outcomes: list[_Outcome] = []
+    for job in jobs:
+        try:
+            async with begin() as tx:
+                outcomes.append((True, await job(tx)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
+def _settle(items: list[tuple[asyncio.Future[Any], _Outcome]]) -> None:
+    for future, (ok, value) in items:
+        if future.done():  # the caller was cancelled; the job ran (and committed) anyway
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+class ThreadWriter:
+    """SQLite: one thread, one connection, jobs taken from a queue in batches."""
+
+    def __init__(
+        self, engine: Engine, make_tx: Callable[[Any], Tx], name: str = "prasan-writer"
+    ) -> None:
+        self._engine = engine
+        self._make_tx = make_tx
+        self._queue: queue.SimpleQueue[tuple[Job[Any], asyncio.Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._stopping = False
+        self.commits = 0  # transactions committed so far (tests and benchmarks read it)
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._thread.start()
+
+    async def run(self, job: Job[T]) -> T:
+        """Queue a job and wait until its transaction committed; its result or error."""
+        if self._stopping:
+            raise RuntimeError("the store is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put((job, future))
+        return await future
+
+    async def close(self) -> None:
+        """Finish the queued jobs, then stop the thread."""
+        self._stopping = True
+        self._queue.put(None)
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+
+    # --- the writer thread ---------------------------------------------------------
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        conn = self._engine.connect()
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                jobs = [job for job, _ in batch]
+                try:
+                    outcomes = loop.run_until_complete(run_batch(lambda: self._begin(conn), jobs))
+                except BaseException as exc:  # the writer itself failed: tell every caller
+                    outcomes = [(False, exc)] * len(batch)
+                    if not isinstance(exc, Exception):
+                        raise
+                self._post(batch, outcomes)
+                if stop:
+                    return
+        finally:
+            conn.close()
+            loop.close()
+
+    @asynccontextmanager
+    async def _begin(self, conn: Any) -> AsyncIterator[Tx]:
+        waited_since = time.monotonic()
+        logged = waited_since
+        while True:
+            try:
+                trans = conn.begin()  # BEGIN IMMEDIATE: waits up to busy_timeout for the lock
+                break
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) or self._stopping:
+                    raise
+                if time.monotonic() - logged >= LOCK_LOG_EVERY:
+                    logged = time.monotonic()
+                    log.warning("database locked by another process for %.0fs; still waiting",
+                                logged - waited_since)  # fmt: skip
+        try:
+            yield self._make_tx(conn)
+        except BaseException:
+            trans.rollback()
+            raise
+        trans.commit()
+        self.commits += 1
+
+    def _post(
+        self, batch: list[tuple[Job[Any], asyncio.Future[Any]]], outcomes: list[_Outcome]
+    ) -> None:
+        # One wake-up per waiting loop, not one per job.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], _Outcome]]] = {}
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(future.get_loop(), []).append((future, outcome))
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, items)
+            except RuntimeError:  # that loop is closed: nobody is waiting any more
+                pass
+
+
+class LoopWriter:
+    """PostgreSQL: the same batching, as a task on the event loop."""
+
+    def __init__(self, engine: AsyncEngine, make_tx: Callable[[Any], Tx]) -> None:
+        self._engine = engine
+        self._make_tx = make_tx
+        self._pending: list[tuple[Job[Any], asyncio.Future[Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0  # transactions committed so far (tests and benchmarks read it)
+
+    async def run(self, job: Job[T]) -> T:
+        """Queue a job and wait until its transaction committed; its result or error."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def close(self) -> None:
+        """Wait for the queued jobs."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                outcomes = await run_batch(self._begin, [job for job, _ in batch])
+            except Exception as exc:
+                outcomes = [(False, exc)] * len(batch)
+            _settle([(future, o) for (_, future), o in zip(batch, outcomes, strict=True)])
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[Tx]:
+        async with self._engine.begin() as conn:
+            yield self._make_tx(conn)
+        self.commits += 1

@@ -1,0 +1,56 @@
+"""Similar problems: linking measured on labelled pairs, shown on the notice, merged by one press."""
+
+from __future__ import annotations
+
+from bot.runtime import Runtime
+from bot.similar import group_linked, most_similar
+from tests.eval_similar import evaluate
+from tests.helpers import Chat
+from tests.search_support import add_report
+from tests.test_tickets import file_problem, inbox_of, person, province_scope
+
+
+def test_linking_on_the_labelled_pairs() -> None:
+    scores = evaluate()  # README: precision 0.94, recall 0.97 at the threshold used
+    assert scores.true_pos + scores.false_neg == 30
+    assert scores.precision >= 0.9 and scores.recall >= 0.9
+
+
+def test_most_similar_keeps_the_best_above_the_threshold() -> None:
+    mine = ["งบประมาน", "ลาชา", "โอนเงิน"]
+    others = [(4, ["งบประมาน", "ลาชา", "โอนเงิน", "จังหวัด"]), (9, ["ถนน", "ขาด"]),
+              (7, ["งบประมาน", "ลาชา"])]  # fmt: skip
+    assert [i for i, _ in most_similar(mine, others)] == [4, 7]
+
+
+def test_linked_problems_group_into_one_line_for_the_digest() -> None:
+    groups = group_linked([3, 4, 9, 12, 15], [(9, 4), (12, 9), (15, 20)])
+    assert [g.ids for g in groups] == [(3,), (4, 9, 12), (15,)]
+
+
+async def test_the_notice_names_similar_problems_and_one_press_merges(runtime: Runtime) -> None:
+    first = await add_report(runtime.store, "งบประมาณกิจกรรมล่าช้า ยังไม่ได้รับการโอนเงิน", "PTN03")
+    closed = await add_report(runtime.store, "งบประมาณกิจกรรมล่าช้า ยังไม่ได้รับการโอนเงิน",
+                              "PTN01", status="resolved")  # fmt: skip
+    unrelated = await add_report(runtime.store, "ถนนเข้าหมู่บ้านขาด", "PTN02")
+    coordinator = await person(runtime, "line", "U-c", areas=("PTN01",))
+    supervisor = await person(runtime, "telegram", "U-s", role="supervisor",
+                              scope=await province_scope(runtime, "ปัตตานี"))  # fmt: skip
+    ticket = await file_problem(coordinator, "งบประมานกิจกรรมล่าช้า ยังไม่ได้รับการโอนเงินเลย")
+    [notice] = await inbox_of(runtime, supervisor, f"notice:obstacle:{ticket}:")
+    assert f"อาจเป็นเรื่องเดียวกับ #{first} (สายบุรี)" in notice.text
+    assert f"#{closed}" not in notice.text and f"#{unrelated}" not in notice.text
+    supervisor.last = [notice]
+    await supervisor.press(f"ซ้ำกับ #{first}")
+    await supervisor.send("เรื่องเดียวกับที่สายบุรี รวมไว้ที่เดียวค่ะ")
+    async with runtime.store.tx() as tx:
+        merged = await tx.ticket(ticket)
+        assert merged is not None and merged.status == "duplicate" and merged.duplicate_of == first
+        assert (await tx.ticket(first)).status == "open"  # type: ignore[union-attr]
+    [update] = await inbox_of(runtime, coordinator, f"ticket:{ticket}:change:")
+    assert "ซ้ำกับเรื่องอื่น" in update.text
+    await supervisor.send(f"#{first}")  # the older problem shows the link too
+    assert f"#{ticket} (ยะหริ่ง)" in supervisor.text
+    admin = Chat(runtime, "console", "admin")
+    await admin.send(f"#{ticket}")
+    assert f"เป็นเรื่องเดียวกับ #{first}" in admin.text and "สถานะ: ซ้ำกับเรื่องอื่น" in admin.text
