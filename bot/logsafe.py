@@ -99,8 +99,10 @@ def install(level: int = logging.INFO) -> None:
 
 # Third-party loggers that put data in their messages below these levels: httpx/httpcore
 # log request URLs (Telegram's carry the bot token), python-telegram-bot logs call
-# parameters at DEBUG (message texts), aiohttp's access log shows webhook paths.
+# parameters at DEBUG (message texts), aiosqlite logs every statement with its parameters
+# at DEBUG, aiohttp's access log shows webhook paths.
 LEAKY = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
+         "aiosqlite": logging.INFO, "sqlalchemy": logging.WARNING,
          "aiohttp.access": logging.WARNING, "alembic": logging.WARNING}  # fmt: skip
 
 

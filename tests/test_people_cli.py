@@ -143,3 +143,26 @@ def test_audit_filters(cli) -> None:  # type: ignore[no-untyped-def]
     bad = cli("audit", "--action", "nope", ok=False)
     assert "unknown --action" in bad.stderr and "person_erased" in bad.stderr
     assert "YYYY-MM-DD" in cli("audit", "--since", "1/1/2569", ok=False).stderr
+
+
+def test_erase_needs_yes_and_retention_dry_run_changes_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("demo")
+    script = "1\n1\nจัดเวทีรับฟังปัญหาที่บ้านบางปู ZQXCLI มีผู้เข้าร่วม 12 คน\n1\n1\n1\n"
+    cli("console", "--as", "somchai", stdin="/start\n" + script)
+    assert "ZQXCLI" in cli("export", "reports").stdout
+    dry = cli("retention", "--dry-run").stdout
+    assert "PRASAN_RETENTION_DAYS=730" in dry and "0 reports would lose" in dry
+    assert "dry run: nothing was changed" in dry
+    asked = cli("people", "erase", "1", ok=False)
+    assert asked.returncode == 1 and "cannot be undone" in asked.stderr
+    assert "--yes" in asked.stderr and "ZQXCLI" in cli("export", "reports").stdout
+    done = cli("people", "erase", "1", "--yes").stdout
+    assert "person 1 erased" in done and "cannot be undone" in done
+    exported = rows(cli("export", "reports").stdout.lstrip("\ufeff"))
+    assert [(r["reporter"], r["text"], r["participants"]) for r in exported] == [
+        ("erased", "", "12")
+    ]
+    assert audit(cli, "--action", "person_erased")[0][2]["person_id"] == 1
+    assert "erased already" in cli("people", "erase", "1", "--yes", ok=False).stderr
+    out = cli("console", "--as", "somchai", stdin="สวัสดี\n").stdout
+    assert "รหัสเชิญ" in out  # the console identity is gone with the person

@@ -196,3 +196,22 @@ async def test_people_rows_keep_no_name_after_erasure(runtime: Runtime) -> None:
         await privacy.erase_person(tx, "cli:test", 2)
     names = {p["name"] for p in await all_rows(runtime, people)}
     assert "ฟาตีมะห์ ดอเลาะ" not in names and "erased" in names
+
+
+async def test_the_daily_retention_job_runs_once_a_day(runtime: Runtime) -> None:
+    from bot.jobs import JOBS, RunStatus, run_job
+
+    clock = MovableClock(NOW - timedelta(days=731))
+    runtime.store.clock = clock
+    chat = Chat(runtime, "telegram", "9001")
+    await chat.send(await make_invite(runtime.store, areas=("PTN01",)))
+    await send_progress(chat, OLD_TEXT)
+    clock.set(NOW)
+    spec = JOBS["retention"]
+    assert spec.cron_setting == "PRASAN_RETENTION_CRON"
+    assert runtime.settings.PRASAN_RETENTION_CRON == "30 2 * * *"
+    first = await run_job(runtime.store, spec, runtime.settings)
+    again = await run_job(runtime.store, spec, runtime.settings)
+    assert (first.status, again.status) == (RunStatus.RAN, RunStatus.SKIPPED)
+    (row,) = await all_rows(runtime, reports)
+    assert row["raw_text"] == "" and row["participants"] == 20 and row["redacted_at"] == NOW
