@@ -12,11 +12,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -285,6 +287,47 @@ job_runs = Table(
     UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
 )
 
+# Images the bot sends (charts, report photos), kept in the database because the web and
+# worker processes may not share a disk; served at /media/<token> until they expire.
+media = Table(
+    "media",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),  # unguessable, in the URL
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False, index=True),
+)
+
+# An admin's correction of the working-day calendar: a closure added, or a computed holiday
+# removed (Hari Raya follows the moon-sighting announcement), for the whole programme, the
+# offices observing Hari Raya ("regional"), or one province, district or area (ref_id).
+holiday_overrides = Table(
+    "holiday_overrides",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("action", String(8), nullable=False),  # add | remove
+    Column("scope", String(16), nullable=False),  # all | regional | province | district | area
+    Column("ref_id", Id, nullable=False, default=0),  # 0 for all / regional
+    Column("name", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("day", "scope", "ref_id", name="uq_holiday_overrides_day_scope"),
+)
+
+# A coordinator's leave: no reminders from starts_on to ends_on (inclusive, local dates).
+leaves = Table(
+    "leaves",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
 # An admin's announcement: committed first with its target, then expanded into outbox rows
 # (one per person, key broadcast:<id>:<person>) in chunks; `cursor` is the last person id
 # expanded, so a crash mid-expansion resumes where it stopped and never sends twice.
@@ -341,7 +384,7 @@ meeting_invitees = Table(
     UniqueConstraint("meeting_id", "person_id", name="uq_meeting_invitees_meeting_person"),
 )
 
-# Append-only: storage.audit has no update or delete path, and triggers (migration 0006)
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0007)
 # make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",

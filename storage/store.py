@@ -33,6 +33,7 @@ from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
 from storage.queries_invites import InviteQueries
+from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_privacy import PrivacyQueries
@@ -69,7 +70,7 @@ class LoopConnection:
 class Tx(
     GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
     MessagingQueries, ProactiveQueries, TicketQueries, SearchQueries, AudienceQueries,
-    BroadcastQueries,
+    BroadcastQueries, MediaQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
