@@ -11,10 +11,13 @@ from handlers import (
     admin_people,
     broadcast,
     invite_switch,
+    meetings,
+    meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
+    rsvp,
     search,
     tickets,
     triage,
@@ -27,10 +30,22 @@ from storage.queries_messaging import Conversation
 
 FLOWS: dict[str, Flow] = {
     f.name: f
-    for f in (progress.FLOW, obstacle.FLOW, triage.FLOW, tickets.NOTE_FLOW, tickets.FOLLOWUP,
-              search.FLOW, broadcast.FLOW, invite_switch.FLOW, admin_people.FLOW,
-              admin_invite.FLOW)
-}  # fmt: skip
+    for f in (
+        progress.FLOW,
+        obstacle.FLOW,
+        triage.FLOW,
+        tickets.NOTE_FLOW,
+        tickets.FOLLOWUP,
+        search.FLOW,
+        broadcast.FLOW,
+        meetings.FLOW,
+        meetings_admin.EDIT_FLOW,
+        rsvp.REASON_FLOW,
+        invite_switch.FLOW,
+        admin_people.FLOW,
+        admin_invite.FLOW,
+    )
+}
 
 # Typed commands (Telegram's command menu sends these) map onto menu presses.
 COMMANDS = {
@@ -41,6 +56,7 @@ COMMANDS = {
     "/myreports": "m:mine",
     "/help": "m:help",
     "/language": "m:lang",
+    "/meetings": "m:meetings",
     "เมนู": "m:menu",
     "menu": "m:menu",
 }
@@ -74,11 +90,21 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
     "m:people": lambda ctx: start(ctx, admin_people.FLOW),
     "m:invite": lambda ctx: start(ctx, admin_invite.FLOW),
+    "m:meetings": meetings_admin.meetings_menu,
+    "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
+    "coordinator": {
+        "m:menu",
+        "m:progress",
+        "m:obstacle",
+        "m:mine",
+        "m:help",
+        "m:lang",
+        "m:meetings",
+    },
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
     "admin": {
         "m:menu",
         "m:help",
@@ -87,6 +113,8 @@ ALLOWED = {
         "m:latest",
         "m:search",
         "m:broadcast",
+        "m:meetings",
+        "m:newmeeting",
         "m:people",
         "m:invite",
     },

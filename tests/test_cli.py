@@ -57,8 +57,8 @@ def test_scripted_console_session_registers_reports_and_exports(cli, tmp_path: P
 
 def test_console_numbers_press_buttons_and_show_them(cli) -> None:  # type: ignore[no-untyped-def]
     cli("demo")
-    out = cli("console", "--as", "somchai", stdin="/start\n5\n2\n").stdout
-    assert "[5] 🌐 ภาษา" in out and "[2] English" in out
+    out = cli("console", "--as", "somchai", stdin="/start\n6\n2\n").stdout
+    assert "[6] 🌐 ภาษา" in out and "[2] English" in out
     assert "in English from now on" in out and "[1] 📝 Report progress" in out
 
 
