@@ -7,7 +7,11 @@ worker never sends a period twice.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -16,6 +20,33 @@ from bot.jobs import JOBS, JobSpec, Trigger, catch_up, cron_trigger, run_job
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+STOP_WAIT = 20.0  # seconds a running job gets to finish when the process stops
+
+# Job runs in progress: stopping waits for them, because a run cancelled inside a
+# transaction leaves the database driver's thread behind and the process never exits.
+_running: set[asyncio.Task[Any]] = set()
+
+
+def _tracked(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(fn)
+    async def run(*args: Any, **kw: Any) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        _running.add(task)
+        try:
+            return await fn(*args, **kw)
+        finally:
+            _running.discard(task)
+
+    return run
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Start nothing new, let running jobs finish (bounded), then shut down."""
+    scheduler.pause()
+    if _running:
+        await asyncio.wait(list(_running), timeout=STOP_WAIT)
+    scheduler.shutdown(wait=False)
 
 
 def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -31,12 +62,12 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         },
     )
     scheduler.add_job(
-        runtime.inbound.recover, "interval", seconds=60, id="inbox-recovery",
+        _tracked(runtime.inbound.recover), "interval", seconds=60, id="inbox-recovery",
         kwargs={"older_than": 30.0}, replace_existing=True,
     )  # fmt: skip
     # Broadcasts are expanded in chunks of their own transactions, not as one job period.
     scheduler.add_job(
-        tick_runtime, "interval", seconds=10, id="broadcasts", args=[runtime],
+        _tracked(tick_runtime), "interval", seconds=10, id="broadcasts", args=[runtime],
         replace_existing=True,
     )  # fmt: skip
     for spec in JOBS.values():
@@ -44,11 +75,11 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         if not expr:
             continue
         scheduler.add_job(
-            fire, cron_trigger(expr, settings.timezone), args=[runtime, spec],
+            _tracked(fire), cron_trigger(expr, settings.timezone), args=[runtime, spec],
             id=f"job:{spec.name}", replace_existing=True,
         )  # fmt: skip
         log.info("job %s scheduled (%s)", spec.name, expr)
-    scheduler.add_job(catch_up_now, args=[runtime], id="catch-up")  # once, right away
+    scheduler.add_job(_tracked(catch_up_now), args=[runtime], id="catch-up")  # once, right away
     scheduler.start()
     return scheduler
 

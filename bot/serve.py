@@ -12,7 +12,7 @@ import sys
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.runtime import Runtime, stop_event_on_signals
-from bot.scheduler import start_scheduler
+from bot.scheduler import start_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
         if runner is not None:
             await runner.cleanup()
         await runtime.close()
