@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import media
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,30 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "outbox": counts})
 
 
+async def serve_media(request: web.Request) -> web.Response:
+    """An image the bot sent, by its unguessable token; 404 once it has expired."""
+    runtime = request.app[RUNTIME]
+    name = request.match_info["name"]
+    if media.token_of(name) is None:
+        return web.Response(status=404)
+    async with runtime.store.tx() as tx:
+        found = await media.load_media(tx, name)
+    if found is None:
+        return web.Response(status=404)
+    return web.Response(
+        body=found.data,
+        content_type=found.content_type,
+        # Anyone holding the URL may fetch it until it expires; shared caches must not keep it.
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 def build_app(runtime: Runtime) -> web.Application:
     """The web app with routes from every channel that receives webhooks."""
     app = web.Application(client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", health)
+    app.router.add_get(media.ROUTE, serve_media)
     for channel in runtime.services:
         add_routes: Any = getattr(channel, "add_routes", None)
         if add_routes is not None:

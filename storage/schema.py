@@ -12,11 +12,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -265,6 +267,47 @@ job_runs = Table(
     Column("notices", Integer, nullable=False, default=0),
     Column("error", String(200), nullable=True),
     UniqueConstraint("job", "period", name="uq_job_runs_job_period"),
+)
+
+# Images the bot sends (charts, report photos), kept in the database because the web and
+# worker processes may not share a disk; served at /media/<token> until they expire.
+media = Table(
+    "media",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),  # unguessable, in the URL
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False, index=True),
+)
+
+# An admin's correction of the working-day calendar: a closure added, or a computed holiday
+# removed (Hari Raya follows the moon-sighting announcement), for the whole programme, the
+# offices observing Hari Raya ("regional"), or one province, district or area (ref_id).
+holiday_overrides = Table(
+    "holiday_overrides",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("action", String(8), nullable=False),  # add | remove
+    Column("scope", String(16), nullable=False),  # all | regional | province | district | area
+    Column("ref_id", Id, nullable=False, default=0),  # 0 for all / regional
+    Column("name", String(200), nullable=True),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("day", "scope", "ref_id", name="uq_holiday_overrides_day_scope"),
+)
+
+# A coordinator's leave: no reminders from starts_on to ends_on (inclusive, local dates).
+leaves = Table(
+    "leaves",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_at", TS, nullable=False),
 )
 
 # An admin's announcement: committed first with its target, then expanded into outbox rows

@@ -31,6 +31,7 @@ from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_proactive import ProactiveQueries
@@ -65,7 +66,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

@@ -255,6 +255,11 @@ def _check_messages(messages: Any) -> web.Response | None:
         items = (m.get("quickReply") or {}).get("items", [])
         if len(items) > 13 or any(utf16_len(i["action"].get("label", "")) > 20 for i in items):
             return _error(400, "The property, 'quickReply', in the request body is invalid")
+        if m.get("type") == "image" and not all(
+            str(m.get(k, "")).startswith("https://")
+            for k in ("originalContentUrl", "previewImageUrl")
+        ):
+            return _error(400, "The property, 'originalContentUrl', in the request body is invalid")
         if m.get("type") == "flex" and not 1 <= len(m.get("altText", "")) <= 1500:
             return _error(400, "The property, 'altText', in the request body is invalid")
     return None

@@ -108,6 +108,7 @@ class FakeTelegram:
     chats: dict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     webhook: dict[str, Any] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # photos sent as bytes, by file_id
     offset: int = 0  # the highest offset the bot has confirmed
     _queue: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[tuple[int, dict[str, Any]] | None]] = field(
@@ -311,7 +312,12 @@ class FakeTelegram:
         return self._record(p, p["text"])
 
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
-        return self._record(p, p.get("caption", ""), photo=p["photo"])
+        photo = p["photo"]
+        if isinstance(photo, bytes):  # an upload: keep the bytes under a new file_id
+            file_id = f"upload-{len(self.uploads) + 1}"
+            self.uploads[file_id] = photo
+            photo = file_id
+        return self._record(p, p.get("caption", ""), photo=photo)
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
         sent = self._find(p)
@@ -346,7 +352,11 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         return dict(await request.json())
     form = await request.post()
-    return {k: json.loads(str(v)) if k in _JSON_FIELDS else str(v) for k, v in form.items()}
+    return {
+        k: v.file.read() if isinstance(v, web.FileField)
+        else json.loads(str(v)) if k in _JSON_FIELDS else str(v)
+        for k, v in form.items()
+    }  # fmt: skip
 
 
 def _keyboard(p: dict[str, Any]) -> list[list[tuple[str, str]]]:

@@ -14,7 +14,8 @@ import hmac
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from bot.channels.telegram_poll import Poller
 from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
 from bot.channels.telegram_transport import Pacer, channel_error, make_bot
 from bot.config import LANGUAGES
+from bot.media import fetch_by_url
 from bot.messages import Incoming, Outgoing
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ class TelegramChannel:
         self._turns: dict[str, asyncio.Lock] = {}  # one per chat: a few hundred people
         self.pacer = pacer or Pacer()
         self._sent_parts: OrderedDict[str, int] = OrderedDict()
+        # Our own images (charts) are uploaded as bytes: no public URL needed for Telegram.
+        self.media: Callable[[str], Awaitable[bytes | None]] | None = None
 
     # --- send ---------------------------------------------------------------------------
 
@@ -93,9 +97,11 @@ class TelegramChannel:
 
     async def _send_part(self, chat_id: int, part: Part) -> None:
         if part.photo:
+            own = await self.media(part.photo) if self.media is not None else None
             await self.bot.send_photo(
-                chat_id, part.photo, caption=part.text or None, reply_markup=part.keyboard
-            )
+                chat_id, own if own is not None else part.photo, caption=part.text or None,
+                reply_markup=part.keyboard,
+            )  # fmt: skip
         else:
             await self.bot.send_message(chat_id, part.text, reply_markup=part.keyboard)
 
@@ -266,6 +272,7 @@ async def start_channel(runtime: Runtime, receive: bool) -> TelegramChannel:
     token = settings.TELEGRAM_BOT_TOKEN.get_secret_value()
     bot = make_bot(token, settings.TELEGRAM_API_URL, settings.TELEGRAM_FILE_URL)
     channel = TelegramChannel(bot, runtime.inbound)
+    channel.media = partial(fetch_by_url, runtime.store)
     try:
         await channel.connect()
         if not receive:
