@@ -7,7 +7,7 @@ from handlers import obstacle, progress
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
 from handlers.menu import main_menu
-from handlers.report_steps import analysis, read_text
+from handlers.report_steps import analysis, keep_photo, read_text
 
 KIND = "kind"
 
@@ -34,7 +34,7 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
     """Starts the chosen flow with what we already have."""
     choice = pick(ctx, _buttons(ctx, draft))
     if choice is None:
-        added = _more_text(ctx, draft)
+        added = await _more_text(ctx, draft)
         if added:  # they kept typing: add it to the kept text rather than lose it
             return Invalid(ctx.say(ctx.t("📝 Added to your text.")))
         return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
@@ -45,18 +45,18 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
     return Done(await start(ctx, flow, kept), switched=True)
 
 
-def _more_text(ctx: Ctx, draft: Draft) -> bool:
+async def _more_text(ctx: Ctx, draft: Draft) -> bool:
     """Keep a further message (text, photo, location) sent while we wait for the choice."""
     inc = ctx.inc
     if inc.data is not None:
         return False
     if inc.kind == "photo" and inc.photo:
-        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+        await keep_photo(ctx, draft)
     elif inc.kind == "location" and inc.latitude is not None:
         draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
     if inc.kind not in ("text", "photo") or not (inc.text or "").strip():
         return inc.kind in ("photo", "location")
-    checked = read_text(ctx, {}, ctx.t("your report"))
+    checked = await read_text(ctx, {}, ctx.t("your report"))
     if isinstance(checked, Invalid):
         return False
     joined = f"{draft['text']}\n{checked}" if draft.get("text") else checked
@@ -77,10 +77,10 @@ async def begin(ctx: Ctx) -> list[Outgoing]:
     if inc.kind == "location" and inc.latitude is not None:
         draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
     elif inc.kind == "photo" and inc.photo:
-        draft["photos"] = [f"{inc.channel}:{inc.photo}"]
+        await keep_photo(ctx, draft)
     text = strip_controls(inc.text or "").strip()
     if text and not no_words(text):
-        checked = read_text(ctx, {}, ctx.t("your report"))
+        checked = await read_text(ctx, {}, ctx.t("your report"))
         if isinstance(checked, Invalid):
             return [checked.message]
         draft["text"] = checked

@@ -383,3 +383,22 @@ settings_kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# A report photo to fetch from its chat platform (LINE deletes content after a while), queued
+# when it arrives, in the same transaction; the fetcher keeps it as media and records how it went.
+photo_fetches = Table(
+    "photo_fetches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("ref", String(200), nullable=False, unique=True),  # "line:<message id>", "telegram:<id>"
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False),
+    # pending | stored | expired | too_large | not_image | failed
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("media_token", String(64), nullable=True),
+    Column("url", String(500), nullable=True),  # where chat apps fetch the kept photo
+    Column("created_at", TS, nullable=False),
+    Column("done_at", TS, nullable=True),
+    Index("ix_photo_fetches_due", "status", "next_attempt_at"),
+)

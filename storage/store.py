@@ -34,6 +34,7 @@ from storage.queries_geo import GeoQueries
 from storage.queries_media import MediaQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
+from storage.queries_photos import PhotoQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
 from storage.queries_search import SearchQueries
@@ -66,7 +67,7 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, PhotoQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 
