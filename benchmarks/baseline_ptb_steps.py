@@ -30,8 +30,8 @@ CATEGORY_TH = {
     "participation": "การมีส่วนร่วม", "infrastructure": "โครงสร้างพื้นฐาน",
     "livelihood": "อาชีพและรายได้", "drugs": "ยาเสพติด", "other": "อื่น ๆ",
 }  # fmt: skip
-SEVERITY_TH = {"low": "🟢 ต่ำ", "medium": "🟡 ปานกลาง", "high": "🔴 สูง"}
-TYPED_SEVERITY = {"ต่ำ": "low", "ปานกลาง": "medium", "สูง": "high"}
+SEVERITY_TH = {"low": "🟢 ไม่เร่งด่วน", "medium": "🟡 ปานกลาง", "high": "🔴 เร่งด่วน"}
+TYPED_SEVERITY = {"ไม่เร่งด่วน": "low", "ปานกลาง": "medium", "เร่งด่วน": "high"}
 TYPED_SKIP = {"ข้าม", "เสร็จ", "ไม่มี"}
 TYPED_KIND = {"ความก้าวหน้า": "progress", "แจ้งปัญหา": "obstacle", "ปัญหา": "obstacle"}
 # A handful of cue words to put the likelier kind first, as a simple bot would.
@@ -234,7 +234,7 @@ async def severity_answer(update: Update, context: Ctx) -> int:
     else:
         severity = TYPED_SEVERITY.get((update.effective_message.text or "").strip())  # type: ignore[union-attr]
     if severity is None:
-        await _say(update, "กรุณาเลือก ต่ำ ปานกลาง หรือ สูง", [[CANCEL]])
+        await _say(update, "กรุณาเลือก ไม่เร่งด่วน ปานกลาง หรือ เร่งด่วน", [[CANCEL]])
         return O_SEVERITY
     draft = _draft(context)
     draft["severity"] = severity

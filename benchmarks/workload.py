@@ -7,8 +7,8 @@ One cycle is ten messages that file two reports, five typed and five pressed:
 
     progress  T report text (out of the blue) · P "progress" · T "๓๐ คน" · T "ข้าม" · P "send"
               or  C "/report" · T report text · T "๓๐ คน" · T "ข้าม" · P "send"
-    obstacle  T report text (out of the blue) · P "obstacle" · P "cat:…" · T "สูง" · P "send"
-              or  P "m:obstacle" · T report text · P "cat:…" · T "สูง" · P "send"
+    obstacle  T report text (out of the blue) · P "obstacle" · P "cat:…" · T "เร่งด่วน" · P "send"
+              or  P "m:obstacle" · T report text · P "cat:…" · T "เร่งด่วน" · P "send"
 
 Every report needs its text plus four answers (kind, count or category, attachments or
 severity, send), so report texts are at most a fifth of the traffic; typing three of
@@ -92,8 +92,8 @@ OBSTACLE_TEXTS = tuple((t, cat) for t, kind, cat in TEXTS if kind == "obstacle")
 # Typed answers: a head count (Thai and Arabic digits), "skip", and a severity.
 COUNTS = ("๓๐ คน", "25 คน", "๑๒ คน", "40", "๘ คน", "18 คน")
 SKIP = "ข้าม"
-SEVERITIES = ("สูง", "ปานกลาง", "ต่ำ")
-SEVERITY_CODES = {"สูง": "high", "ปานกลาง": "medium", "ต่ำ": "low"}
+SEVERITIES = ("เร่งด่วน", "ปานกลาง", "ไม่เร่งด่วน")  # typed, as the buttons read
+SEVERITY_CODES = {"เร่งด่วน": "high", "ปานกลาง": "medium", "ไม่เร่งด่วน": "low"}
 MONTHS = THAI_MONTHS["th_short"]
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 

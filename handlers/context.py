@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.messages import Button, Incoming, Outgoing
+from handlers import words
 from storage.queries_people import Identity, Person
 from storage.store import Tx
 
@@ -41,34 +42,22 @@ class Ctx:
         return Outgoing(text=text, buttons=tuple(buttons), **kw)
 
 
-def label_key(label: str) -> str:
-    """What makes a typed answer match a button: no emoji, punctuation, case or spacing.
-
-    Letters, digits and combining marks stay: Thai vowels and tone marks are marks
-    (`\\W` would drop them, and ส่ง "send" would then match สูง "high").
-    """
-    kept: list[str] = []
-    keep_marks = False  # a mark belongs to the character before it (an emoji's selector goes)
-    for c in unicodedata.normalize("NFC", label):
-        kind = unicodedata.category(c)[0]
-        if kind in "LN" or (kind == "M" and keep_marks):
-            kept.append(c)
-            keep_marks = True
-        else:
-            keep_marks = False
-    return "".join(kept).casefold()
+label_key = words.key  # what makes a typed answer match a button
 
 
 def pick(ctx: Ctx, options: list[Button] | tuple[Button, ...]) -> str | None:
-    """The chosen option's data, from a button press or from typing its label."""
+    """The chosen option's data: a press, its label typed (particles too), or a synonym."""
     if ctx.inc.data is not None:
         return ctx.inc.data if any(b.data == ctx.inc.data for b in options) else None
     if ctx.inc.text:
-        typed = label_key(ctx.inc.text)
+        typed, plain = words.key(ctx.inc.text), words.bare(ctx.inc.text)
         if not typed:
             return None
         for b in options:
-            if label_key(b.label) == typed:
+            if words.key(b.label) in (typed, plain):
+                return b.data
+        for b in options:
+            if words.means(ctx.inc.text, b.data):
                 return b.data
     return None
 
@@ -82,8 +71,10 @@ def is_cancel(ctx: Ctx) -> bool:
     """Did the person ask to stop (button, /cancel or the word, in any of our languages)?"""
     if ctx.inc.data == CANCEL:
         return True
-    text = (ctx.inc.text or "").strip().casefold().split("@", 1)[0]  # /cancel@prasan_bot
-    return text in {"/cancel", "cancel", "ยกเลิก", "batal", label_key(ctx.t("✖️ Cancel"))}
+    if ctx.inc.data is not None or not ctx.inc.text:
+        return False
+    text = ctx.inc.text.strip().split("@", 1)[0]  # /cancel@prasan_bot
+    return text.casefold() == "/cancel" or words.means(text, CANCEL)
 
 
 def no_words(text: str) -> bool:

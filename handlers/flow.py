@@ -54,6 +54,8 @@ class Flow:
     name: str
     first: str
     steps: dict[str, Step]
+    # Steps that read photos themselves; at any other step a photo is kept for the report.
+    photo_steps: frozenset[str] = frozenset()
 
 
 def then(draft: Draft, default: str) -> str:
@@ -85,6 +87,13 @@ async def advance(ctx: Ctx, flow: Flow, state: str, draft: Draft) -> list[Outgoi
     step = flow.steps.get(state)
     if step is None:  # a state from an older version of the flow: restart it rather than fail
         return await start(ctx, flow, draft)
+    inc = ctx.inc
+    if inc.kind == "photo" and inc.photo and state not in flow.photo_steps and flow.photo_steps:
+        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+        await ctx.tx.save_conversation(ctx.person.id, flow.name, state, draft)
+        asked = await step.ask(ctx, draft)
+        kept = ctx.say(ctx.t("📷 Photo kept with your report."))
+        return [kept, *(asked if isinstance(asked, list) else [])]
     result = await step.answer(ctx, draft)
     if isinstance(result, Done):
         if not result.switched:

@@ -60,6 +60,19 @@ async def main_menu(ctx: Ctx, text: str | None = None) -> Outgoing:
     return ctx.say(text or ctx.t("What would you like to do? Choose below 👇"), menu_buttons(ctx))
 
 
+SMALL_TALK_REPLIES = {
+    "greeting": N_("👋 Hello, {name}! What would you like to do? Choose below 👇"),
+    "thanks": N_("🙏 You are welcome! If there is anything else, choose below 👇"),
+    "ack": N_("👍 Noted. If there is anything else, choose below 👇"),
+}
+
+
+async def small_talk(ctx: Ctx, kind: str) -> Outgoing:
+    """A friendly word back for a greeting, a thank-you or an 'ok', with the menu."""
+    assert ctx.person is not None
+    return await main_menu(ctx, ctx.t(SMALL_TALK_REPLIES[kind], name=ctx.person.name))
+
+
 async def show_help(ctx: Ctx) -> list[Outgoing]:
     """What the bot does for this role."""
     assert ctx.person is not None

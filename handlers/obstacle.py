@@ -1,4 +1,4 @@
-"""Problem (obstacle) report: area → describe → category → urgency → summary → ticket.
+"""Problem (obstacle) report: area → describe → category → urgency → photos → summary → ticket.
 
 See obstacle.mmd for the diagram.
 """
@@ -21,6 +21,8 @@ from handlers.report_steps import (
     area_answer,
     area_ask,
     area_label,
+    attach_answer,
+    attach_ask,
     attachments_line,
     edit_step,
     excerpt,
@@ -37,6 +39,7 @@ class S(StrEnum):
     TEXT = "text"
     CATEGORY = "category"
     SEVERITY = "severity"
+    ATTACH = "attach"
     CONFIRM = "confirm"
     EDIT = "edit"
 
@@ -117,7 +120,7 @@ async def take_severity(ctx: Ctx, draft: Draft) -> str | Invalid:
     if choice is None:
         return Invalid(ctx.say(ctx.t("Please choose how urgent it is with the buttons.")))
     draft["severity"] = choice.split(":", 1)[1]
-    return then(draft, S.CONFIRM)
+    return then(draft, S.ATTACH)
 
 
 async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
@@ -164,6 +167,7 @@ EDIT = edit_step(
         Part(N_("Problem"), S.TEXT, forget=("text", "ranked"), then=S.CATEGORY),
         Part(N_("Category"), S.CATEGORY),
         Part(N_("Urgency"), S.SEVERITY),
+        Part(N_("Photo / location"), S.ATTACH),
     ),
     area_state=S.AREA,
     summary_state=S.CONFIRM,
@@ -178,7 +182,9 @@ FLOW = Flow(
         S.TEXT: Step(ask_text, take_text),
         S.CATEGORY: Step(ask_category, take_category),
         S.SEVERITY: Step(ask_severity, take_severity),
+        S.ATTACH: Step(attach_ask, attach_answer(S.CONFIRM)),
         S.CONFIRM: Step(ask_confirm, take_confirm),
         S.EDIT: EDIT,
     },
+    photo_steps=frozenset({S.TEXT, S.ATTACH}),
 )

@@ -200,4 +200,5 @@ FLOW = Flow(
         S.CONFIRM: Step(ask_confirm, take_confirm),
         S.EDIT: EDIT,
     },
+    photo_steps=frozenset({S.TEXT, S.ATTACH}),
 )

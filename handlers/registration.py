@@ -58,7 +58,7 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
             "other app continues here.",
             name=ctx.person.name,
         )
-        return [ctx.say(linked_text), await main_menu(ctx)]
+        return [ctx.say(linked_text), *await _waiting_draft(ctx, person_id)]
     where = await scope_words(ctx, person_id)
     welcome = ctx.t(
         "🎉 Welcome, {name}! You are registered as {role} for {where}.",
@@ -67,6 +67,18 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         where=where,
     )
     return [ctx.say(welcome), await main_menu(ctx)]
+
+
+async def _waiting_draft(ctx: Ctx, person_id: int) -> list[Outgoing]:
+    """The question a report started in the other app is waiting on, else the menu."""
+    from handlers.flow import enter
+    from handlers.router import FLOWS  # the router imports this module: import late
+
+    conv = await ctx.tx.conversation(person_id)
+    flow = FLOWS.get(conv.flow) if conv is not None else None
+    if conv is None or flow is None:
+        return [await main_menu(ctx)]
+    return await enter(ctx, flow, conv.state, dict(conv.data))
 
 
 SHOWN_AREAS = 3  # a longer list of areas is summed up as "and N more areas"

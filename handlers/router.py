@@ -15,6 +15,7 @@ from handlers import (
     search,
     tickets,
     triage,
+    words,
 )
 from handlers.context import Ctx, is_cancel, pick
 from handlers.flow import Flow, advance, enter, start
@@ -107,7 +108,7 @@ def _command(ctx: Ctx) -> str | None:
     word = (inc.text or "").strip().split(maxsplit=1)
     if word and word[0].split("@")[0].casefold() in COMMANDS:
         return COMMANDS[word[0].split("@")[0].casefold()]
-    return pick(ctx, menu.menu_buttons(ctx))
+    return pick(ctx, menu.menu_buttons(ctx)) or words.menu_word(inc.text)
 
 
 async def handle(ctx: Ctx) -> list[Outgoing]:
@@ -163,6 +164,9 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     if inc.data is not None:  # a button from an earlier message whose question is over
         return [await menu.main_menu(ctx, ctx.t("That button is no longer active. "
                                                 "Please choose below 👇"))]  # fmt: skip
+    talk = words.small_talk(inc.text) if inc.kind == "text" else None
+    if talk is not None or inc.kind == "sticker":
+        return [await menu.small_talk(ctx, talk or words.Chat.ACK)]
     if ctx.person.role == "coordinator" and inc.kind in ("text", "photo", "location"):
         return await triage.begin(ctx)
     if inc.kind not in ("text",):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
+from storage import hot_sqlite as hot
 from storage.prepared import statements
 from storage.schema import conversations, identities, inbox, outbox
 
@@ -49,6 +50,9 @@ class MessagingQueries:
 
     async def conversation(self: Tx, person_id: int) -> Conversation | None:
         """The person's flow in progress, if any."""
+        if self.raw is not None:
+            got = hot.conversation(self.raw, person_id)
+            return None if got is None else Conversation(got[0], got[1], dict(got[2]), got[3])
         stmt = statements(self.dialect).conversation_get
         row = (await self.conn.execute(stmt, {"person_id": person_id})).first()
         if row is None:
@@ -59,6 +63,9 @@ class MessagingQueries:
         self: Tx, person_id: int, flow: str, state: str, data: dict[str, Any]
     ) -> None:
         """Replace the person's conversation state."""
+        if self.raw is not None:
+            hot.save_conversation(self.raw, person_id, flow, state, data, self.now())
+            return
         await self.conn.execute(
             statements(self.dialect).conversation_put,
             {"person_id": person_id, "flow": flow, "state": state, "data": data,
@@ -67,6 +74,9 @@ class MessagingQueries:
 
     async def clear_conversation(self: Tx, person_id: int) -> None:
         """Forget the flow in progress."""
+        if self.raw is not None:
+            hot.clear_conversation(self.raw, person_id)
+            return
         await self.conn.execute(delete(conversations).where(conversations.c.person_id == person_id))
 
     async def inbox_add(
@@ -77,6 +87,8 @@ class MessagingQueries:
         `processed=True` when the caller handles the event in this same transaction.
         """
         now = self.now()
+        if self.raw is not None:
+            return hot.inbox_add(self.raw, channel, event_id, payload, now, processed)
         res = await self.conn.execute(
             statements(self.dialect).inbox_add,
             {"channel": channel, "event_id": event_id, "payload": payload, "received_at": now,
@@ -87,6 +99,8 @@ class MessagingQueries:
 
     async def inbox_done(self: Tx, inbox_id: int) -> bool:
         """Mark an inbound event processed; False if another worker got there first."""
+        if self.raw is not None:
+            return hot.inbox_done(self.raw, inbox_id, self.now())
         res = await self.conn.execute(
             update(inbox)
             .where(inbox.c.id == inbox_id, inbox.c.processed_at.is_(None))
@@ -139,15 +153,18 @@ class MessagingQueries:
         """Like `enqueue`, returning the whole row (for sending at once when leased)."""
         now = self.now()
         retry_key = str(uuid.uuid4())
-        res = await self.conn.execute(
-            statements(self.dialect).outbox_add,
-            {"channel": channel, "recipient": recipient, "payload": payload,
-             "dedupe_key": dedupe_key, "retry_key": retry_key, "reply_token": reply_token,
-             "status": "sending" if leased else "pending", "attempts": 1 if leased else 0,
-             "next_attempt_at": now + SEND_LEASE if leased else (not_before or now),
-             "created_at": now},
-        )  # fmt: skip
-        got = res.scalar_one_or_none()
+        values = {"channel": channel, "recipient": recipient, "payload": payload,
+                  "dedupe_key": dedupe_key, "retry_key": retry_key, "reply_token": reply_token,
+                  "status": "sending" if leased else "pending", "attempts": 1 if leased else 0,
+                  "next_attempt_at": now + SEND_LEASE if leased else (not_before or now),
+                  "created_at": now}  # fmt: skip
+        if self.raw is not None:
+            values["next_attempt_at"] = hot.ts(values["next_attempt_at"])  # type: ignore[arg-type]
+            values["created_at"] = hot.ts(now)
+            got = hot.outbox_add(self.raw, tuple(values.values()))
+        else:
+            res = await self.conn.execute(statements(self.dialect).outbox_add, values)
+            got = res.scalar_one_or_none()
         if got is None:
             return None
         return OutboxRow(int(got), channel, recipient, payload, dedupe_key, retry_key,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from storage import hot_sqlite as hot
 from storage.prepared import statements
 from storage.queries_geo import Area
 from storage.schema import audit_log, identities, invites, people, person_scopes, settings_kv
@@ -97,6 +98,8 @@ class PeopleQueries:
         self: Tx, channel: str, external_id: str
     ) -> tuple[Identity, Person | None]:
         """Who is writing: the identity (created on first contact) and its person, in one query."""
+        if self.raw is not None:
+            return await self._identity_and_person_raw(self.raw, channel, external_id)
         stmt = statements(self.dialect).identity_person
         params = {"channel": channel, "external_id": external_id}
         row = (await self.conn.execute(stmt, params)).first()
@@ -108,8 +111,22 @@ class PeopleQueries:
             return ident, None
         return ident, Person(row.person_id, row.name, row.role, row.language, row.person_active)
 
+    async def _identity_and_person_raw(
+        self: Tx, raw: Any, channel: str, external_id: str
+    ) -> tuple[Identity, Person | None]:
+        row = hot.identity_person(raw, channel, external_id)
+        if row is None:
+            await self.ensure_identity(channel, external_id)
+            row = hot.identity_person(raw, channel, external_id)
+        iid, chan, ext, pid, active, failed, locked, seen, name, role, lang, p_active = row
+        ident = Identity(iid, chan, ext, pid, bool(active), failed, hot.parse_ts(locked),
+                         hot.parse_ts(seen))  # fmt: skip
+        return ident, None if pid is None else Person(pid, name, role, lang, bool(p_active))
+
     async def areas_of_person(self: Tx, person_id: int) -> list[Area]:
         """The active areas a person's scope covers, by code (one query)."""
+        if self.raw is not None:
+            return [Area(*row) for row in hot.areas_of_person(self.raw, person_id)]
         stmt = statements(self.dialect).areas_of_person
         return [Area(**r._mapping) for r in await self.conn.execute(stmt, {"person_id": person_id})]
 

@@ -9,6 +9,8 @@ Two ways in, and neither ever blocks the event loop on the database:
   another process is waited for there, not on the loop.
 - ``async with store.tx() as tx`` is for everything else (the sender, jobs, admin,
   tests): SQLAlchemy's async engine, aiosqlite or asyncpg, one transaction per block.
+  On SQLite blocks take turns in the process, and the writer waits between two
+  batches while one is open.
 
 Flows receive a `Tx`, so all writes for one inbound message commit together
 (conversation state, report, outbox rows, inbox mark) or not at all.
@@ -17,6 +19,7 @@ Flows receive a `Tx`, so all writes for one inbound message commit together
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -53,6 +56,8 @@ class LoopConnection:
     def __init__(self, conn: Connection) -> None:
         self.sync_connection = conn
         self.dialect = conn.dialect
+        # The sqlite3 connection underneath, for the hot statements (storage/hot_sqlite.py).
+        self.raw: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         """Run a statement now (no thread hop)."""
@@ -77,6 +82,8 @@ class Tx(
         self.conn = conn
         self.dialect = conn.dialect.name
         self._clock = clock
+        # Set in the SQLite writer thread: the hot statements skip SQLAlchemy there.
+        self.raw = conn.raw if isinstance(conn, LoopConnection) else None
 
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT that silently skips rows violating a unique constraint."""
@@ -107,6 +114,7 @@ class Store:
         else:
             self.writer = LoopWriter(engine, self._async_tx)
         self._holders: set[asyncio.Task[Any]] = set()
+        self._tx_lock = asyncio.Lock()
 
     def _loop_tx(self, conn: Connection) -> Tx:
         return Tx(LoopConnection(conn), self.clock)
@@ -141,8 +149,15 @@ class Store:
         if me is not None:
             self._holders.add(me)
         try:
-            async with self.engine.begin() as conn:
-                yield Tx(conn, self.clock)
+            if isinstance(self.writer, ThreadWriter):
+                # One connection writes at a time in this process, first come first
+                # served: the writer waits between two batches for this block (left to
+                # SQLite's busy handler, a busy writer could starve it past the timeout).
+                async with self._tx_lock, self.writer.paused(), self.engine.begin() as conn:
+                    yield Tx(conn, self.clock)
+            else:
+                async with self.engine.begin() as conn:
+                    yield Tx(conn, self.clock)
         finally:
             self._holders.discard(me)  # type: ignore[arg-type]
 

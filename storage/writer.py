@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
@@ -77,6 +78,15 @@ def _settle(items: list[tuple[asyncio.Future[Any], _Outcome]]) -> None:
             future.set_exception(value)
 
 
+_Item = tuple[Job[Any], asyncio.Future[Any]]
+
+
+@dataclass(frozen=True)
+class _Pause:
+    future: asyncio.Future[None]  # set once the writer is idle
+    resume: threading.Event
+
+
 class ThreadWriter:
     """SQLite: one thread, one connection, jobs taken from a queue in batches."""
 
@@ -85,9 +95,7 @@ class ThreadWriter:
     ) -> None:
         self._engine = engine
         self._make_tx = make_tx
-        self._queue: queue.SimpleQueue[tuple[Job[Any], asyncio.Future[Any]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[_Item | _Pause | None] = queue.SimpleQueue()
         self._stopping = False
         self.commits = 0  # transactions committed so far (tests and benchmarks read it)
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
@@ -101,6 +109,18 @@ class ThreadWriter:
         self._queue.put((job, future))
         return await future
 
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Hold the writer between two batches (outside any transaction) for the block."""
+        resume = threading.Event()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Pause(future, resume))
+        try:
+            await future
+            yield
+        finally:
+            resume.set()
+
     async def close(self) -> None:
         """Finish the queued jobs, then stop the thread."""
         self._stopping = True
@@ -112,22 +132,28 @@ class ThreadWriter:
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
         conn = self._engine.connect()
+        pending: _Item | _Pause | None = None  # taken while forming a batch, handled next
         try:
             while True:
-                first = self._queue.get()
-                if first is None:
+                item = pending if pending is not None else self._queue.get()
+                pending = None
+                if item is None:
                     return
-                batch = [first]
-                stop = False
+                if isinstance(item, _Pause):
+                    # Outside any transaction: the lock is free for store.tx().
+                    self._post([item.future], [(True, None)])
+                    item.resume.wait()
+                    continue
+                batch = [item]
                 while len(batch) < MAX_BATCH:
                     try:
-                        item = self._queue.get_nowait()
+                        more = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if item is None:
-                        stop = True
+                    if more is None or isinstance(more, _Pause):
+                        pending = more
                         break
-                    batch.append(item)
+                    batch.append(more)
                 jobs = [job for job, _ in batch]
                 try:
                     outcomes = loop.run_until_complete(run_batch(lambda: self._begin(conn), jobs))
@@ -135,9 +161,7 @@ class ThreadWriter:
                     outcomes = [(False, exc)] * len(batch)
                     if not isinstance(exc, Exception):
                         raise
-                self._post(batch, outcomes)
-                if stop:
-                    return
+                self._post([future for _, future in batch], outcomes)
         finally:
             conn.close()
             loop.close()
@@ -165,12 +189,10 @@ class ThreadWriter:
         trans.commit()
         self.commits += 1
 
-    def _post(
-        self, batch: list[tuple[Job[Any], asyncio.Future[Any]]], outcomes: list[_Outcome]
-    ) -> None:
+    def _post(self, futures: list[asyncio.Future[Any]], outcomes: list[_Outcome]) -> None:
         # One wake-up per waiting loop, not one per job.
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], _Outcome]]] = {}
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
+        for future, outcome in zip(futures, outcomes, strict=True):
             by_loop.setdefault(future.get_loop(), []).append((future, outcome))
         for loop, items in by_loop.items():
             try:

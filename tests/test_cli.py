@@ -36,7 +36,8 @@ def test_scripted_console_session_registers_reports_and_exports(cli, tmp_path: P
     script = "\n".join([
         "สวัสดี", code,
         "1", "2", "จัดเวทีรับฟังปัญหาที่บ้านตะโละกาโปร์ มีผู้เข้าร่วม ๔๒ คน", "1", "1", "1",
-        "ชาวบ้านเดือดร้อนเรื่องราคายางตกต่ำ ไม่มีรายได้", "1", "1", "1", "2", "1",
+        # triage: 2 = problem (fixed order); area 1; suggested category; medium; skip photos; send
+        "ชาวบ้านเดือดร้อนเรื่องราคายางตกต่ำ ไม่มีรายได้", "2", "1", "1", "2", "1", "1",
     ]) + "\n"  # fmt: skip
     out = cli("console", "--as", "niran", stdin=script).stdout
     assert "ยินดีต้อนรับค่ะ คุณนิรันดร์ ทดสอบ" in out

@@ -62,6 +62,7 @@ async def test_coordinator_registers_reports_progress_and_a_problem(
     await p.say("งบประมาณจัดเวทีล่าช้า ยังไม่ได้รับเงินโอนจากอำเภอ ชาวบ้านรอนานแล้ว")
     await p.press(fake.quick_replies(p.user)[0]["label"])  # the suggested category
     await p.press("🔴 เร่งด่วน")
+    await p.press("ข้าม")
     assert "#" in await p.press("ส่ง")
 
     async with runtime.store.tx() as tx:

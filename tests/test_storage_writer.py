@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,55 @@ async def test_a_result_comes_back_only_once_committed(db: Store) -> None:
     pid = await db.run(lambda tx: tx.create_person("บันทึกแล้ว", "coordinator", []))
     async with db.tx() as tx:  # another connection sees it
         assert any(p.id == pid for p in await tx.people_list())
+
+
+async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Store) -> None:
+    # On SQLite the per-message statements bypass SQLAlchemy; the stored form must match.
+    at = datetime(2026, 11, 30, 9, 15, 30, 120000, tzinfo=UTC)
+    db.clock = lambda: at
+    pid = await _new_person(db, "สองทาง")
+    draft = {"text": "ประชุม ๓๐ คน", "participants": 30, "photos": ["line:1"], "ok": True}
+    await db.run(lambda tx: tx.save_conversation(pid, "progress", "participants", draft))
+    async with db.tx() as tx:
+        conv = await tx.conversation(pid)
+        ident = await tx.ensure_identity("line", "U-both")
+        await tx.update_identity(ident.id, person_id=pid, locked_until=at, last_seen_at=at)
+    assert conv is not None and (conv.data, conv.updated_at) == (draft, at)
+
+    async def per_message(tx: Tx) -> tuple[Any, ...]:
+        ident, person = await tx.identity_and_person("line", "U-both")
+        conv = await tx.conversation(pid)
+        row = await tx.enqueue_row("line", "U-both", "[]", "reply:line:e1")
+        inbox = await tx.inbox_add("line", "e1", "{}", processed=True)
+        return ident, person, conv, row, inbox, await tx.areas_of_person(supervisor)
+
+    async with db.tx() as tx:  # a supervisor of a province (both ways in must agree)
+        pattani = await tx.find_province("Pattani")
+        supervisor = await tx.create_person("ดูแล", "supervisor", [["province", pattani]])
+        expected = await tx.areas_of_person(supervisor)
+    ident, person, conv, row, inbox, areas = await db.run(per_message)
+    assert areas == expected and len(areas) > 1
+    assert (ident.locked_until, ident.last_seen_at, ident.active) == (at, at, True)
+    assert person is not None and person.id == pid and person.active is True
+    assert conv.data == draft and conv.updated_at == at
+    assert row is not None and inbox is not None
+    async with db.tx() as tx:  # due now, by SQLAlchemy's comparison of stored times
+        assert [r.id for r in await tx.claim_outbox(("line",))] == [row.id]
+        assert await tx.inbox_pending() == []
+        assert await tx.inbox_add("line", "e1", "{}") is None
+
+
+async def test_transactions_off_the_message_path_take_turns_with_a_busy_writer(
+    db: Store,
+) -> None:
+    async def note(n: int, tx: Tx) -> str:
+        return await tx.kv_set_default(f"run-{n}", "x")
+
+    runs = [asyncio.ensure_future(db.run(partial(note, n))) for n in range(300)]
+    for n in range(20):  # each waits its turn between two of the writer's batches
+        async with db.tx() as tx:
+            await tx.kv_set_default(f"tx-{n}", "y")
+    assert await asyncio.gather(*runs) == ["x"] * 300
 
 
 # --- SQLite's writer thread against other processes --------------------------------
