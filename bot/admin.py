@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.dates import format_date
 from bot.demo import load_demo, load_geography
 from bot.export import write_reports
+from bot.export_followup import followup_columns
 from bot.invites import VALID_DAYS, hash_code, new_code
 from storage.db import make_engine, upgrade
 from storage.store import Store, utcnow
@@ -226,11 +227,12 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with store.tx() as tx:
             rows = await tx.export_reports(since)
+            extras = await followup_columns(tx, settings, [r.id for r in rows])
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
                            format=args.format, out=args.out or "stdout")  # fmt: skip
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out)
+    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
         print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
     return 0

@@ -25,15 +25,17 @@ class PhotoFetch:
     attempts: int
     url: str | None
     created_at: datetime
+    token: str | None = None  # the kept media's token
 
 
 def _row(r) -> PhotoFetch:  # type: ignore[no-untyped-def]
-    return PhotoFetch(r.id, r.ref, r.person_id, r.status, r.attempts, r.url, r.created_at)
+    return PhotoFetch(r.id, r.ref, r.person_id, r.status, r.attempts, r.url, r.created_at,
+                      r.media_token)  # fmt: skip
 
 
 _COLUMNS = (photo_fetches.c.id, photo_fetches.c.ref, photo_fetches.c.person_id,
             photo_fetches.c.status, photo_fetches.c.attempts, photo_fetches.c.url,
-            photo_fetches.c.created_at)  # fmt: skip
+            photo_fetches.c.created_at, photo_fetches.c.media_token)  # fmt: skip
 
 
 class PhotoQueries:

@@ -30,6 +30,7 @@ async def problem_with_photo(chat: Chat, message_id: str) -> int:
     await chat.send(data=next(b.data for m in chat.last for b in m.buttons
                               if b.data.startswith("cat:")))  # fmt: skip
     await chat.press("เร่งด่วน")
+    await chat.press("เสร็จ")  # the photo is already attached
     await chat.press("ส่ง")
     return int(chat.text.split("#", 1)[1].split()[0])
 
@@ -102,3 +103,35 @@ async def test_a_photo_waits_for_a_process_with_its_channel(runtime: Runtime) ->
     assert await fetcher(runtime).run_once() == 0  # no LINE channel here: left for another
     async with runtime.store.tx() as tx:
         assert (await tx.photos_by_ref(["line:70005"]))["line:70005"].status == "pending"
+
+
+async def test_the_export_gains_photo_links_location_and_state(
+    runtime: Runtime, fake: FakeLine, line: LineChannel
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from bot.export import COLUMNS
+    from bot.export_followup import followup_columns
+    from bot.photo_links import link_key, valid
+
+    assert COLUMNS[:13] == ("id", "kind", "created_at", "area_code", "area_name", "district",
+                            "province", "reporter", "text", "category", "severity",
+                            "participants", "status")  # fmt: skip
+    assert COLUMNS[13:] == ("photo_count", "photo_links", "latitude", "longitude", "state",
+                            "state_changed_at")  # fmt: skip
+    fake.contents["70009"] = (PNG, "image/png")
+    coordinator = await person(runtime, "line", "U-export")
+    ticket = await problem_with_photo(coordinator, "70009")
+    await fetcher(runtime).run_once()
+    async with runtime.store.tx() as tx:
+        [row] = (await followup_columns(tx, runtime.settings, [ticket])).values()
+        key = await link_key(tx)
+        now = tx.now()
+    count, links, lat, lon, state, changed = row
+    assert (count, lat, lon, state, changed) == (1, "", "", "open", "")
+    url = urlsplit(str(links))
+    token = url.path.rsplit("/", 1)[1]
+    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert url.path.startswith("/photos/") and valid(key, token, q["e"], q["s"], now)
+    assert not valid(key, token, q["e"], "0" * 32, now)  # forged
+    assert not valid(key, token, q["e"], q["s"], now.replace(year=now.year + 1))  # expired
