@@ -17,7 +17,7 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bot import admin_broadcast
+    from bot import admin_broadcast, admin_meeting
 
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
     admin_broadcast.add_parser(sub)
+    admin_meeting.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
@@ -66,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, search_cli, serve
+    from bot import admin, admin_broadcast, admin_meeting, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -83,6 +84,11 @@ def _command(args: argparse.Namespace) -> Command:
         ("search", None): search_cli.search_reports,
         ("nlp", "analyze"): admin.nlp_analyze,
         ("broadcast", None): admin_broadcast.broadcast,
+        ("meeting", "create"): admin_meeting.create,
+        ("meeting", "list"): admin_meeting.listing,
+        ("meeting", "attendees"): admin_meeting.attendees,
+        ("meeting", "update"): admin_meeting.update,
+        ("meeting", "cancel"): admin_meeting.cancel,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     return table[(args.command, sub)]
@@ -91,7 +97,7 @@ def _command(args: argparse.Namespace) -> Command:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search")
+    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search", "meeting")
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     PRASAN_LAST_CALL_CRON: str = "30 15 * * fri"  # after Friday prayers
     PRASAN_DAILY_DIGEST_CRON: str = "0 8 * * *"  # the job itself skips non-working days
     PRASAN_WEEKLY_DIGEST_CRON: str = "0 8 * * mon"
+    # Meeting notices and reminders: often, so a reminder goes out close to its moment.
+    PRASAN_MEETING_CRON: str = "* * * * *"
     PRASAN_MEDIA_CLEANUP_CRON: str = "15 3 * * *"  # deletes images older than 30 days
     # A run missed while no worker was up is caught up once if the worker returns in time.
     PRASAN_JOB_GRACE: str = "6h"
@@ -84,7 +86,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "PRASAN_REMINDER_CRON", "PRASAN_LAST_CALL_CRON", "PRASAN_DAILY_DIGEST_CRON",
-        "PRASAN_WEEKLY_DIGEST_CRON", "PRASAN_ESCALATE_CRON", "PRASAN_MEDIA_CLEANUP_CRON",
+        "PRASAN_WEEKLY_DIGEST_CRON", "PRASAN_MEETING_CRON", "PRASAN_ESCALATE_CRON",
+        "PRASAN_MEDIA_CLEANUP_CRON",
     )  # fmt: skip
     @classmethod
     def _cron(cls, value: str) -> str:

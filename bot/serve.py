@@ -13,7 +13,7 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
-from bot.scheduler import start_scheduler, stop_scheduler
+from bot.scheduler import start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if scheduler is not None:
-            await stop_scheduler(scheduler)
+            await scheduler.stop()
         if runner is not None:
             await runner.cleanup()
         await runtime.close()

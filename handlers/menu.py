@@ -14,6 +14,7 @@ COORDINATOR_ITEMS = (
     ("m:progress", N_("📝 Report progress")),
     ("m:obstacle", N_("⚠️ Report a problem")),
     ("m:mine", N_("📋 My reports")),
+    ("m:meetings", N_("📅 Meetings")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
@@ -26,6 +27,7 @@ SUPERVISOR_ITEMS = (
 )
 ADMIN_ITEMS = (
     ("m:broadcast", N_("📢 Broadcast")),
+    ("m:meetings", N_("📅 Meetings")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:search", N_("🔎 Search")),
@@ -90,6 +92,7 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
             "ℹ️ How to use Prasan\n"
             "• 📢 Broadcast: write an announcement, choose who receives it, send now or later; "
             "a delivery report follows.\n"
+            "• 📅 Meetings: call a meeting, see who is coming, change or cancel it.\n"
             "• ⚠️ Open problems and 📋 Latest reports across the programme.\n"
             '• Type "cancel" at any step to stop.'
         )

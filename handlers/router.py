@@ -8,10 +8,13 @@ from bot.messages import Outgoing
 from handlers import (
     actions,
     broadcast,
+    meetings,
+    meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
+    rsvp,
     search,
     tickets,
     triage,
@@ -32,6 +35,9 @@ FLOWS: dict[str, Flow] = {
         tickets.FOLLOWUP,
         search.FLOW,
         broadcast.FLOW,
+        meetings.FLOW,
+        meetings_admin.EDIT_FLOW,
+        rsvp.REASON_FLOW,
     )
 }
 
@@ -44,6 +50,7 @@ COMMANDS = {
     "/myreports": "m:mine",
     "/help": "m:help",
     "/language": "m:lang",
+    "/meetings": "m:meetings",
     "เมนู": "m:menu",
     "menu": "m:menu",
 }
@@ -75,12 +82,32 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:meetings": meetings_admin.meetings_menu,
+    "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
 }
 ALLOWED = {
-    "coordinator": {"m:menu", "m:progress", "m:obstacle", "m:mine", "m:help", "m:lang"},
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search"},
-    "admin": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:search", "m:broadcast"},
+    "coordinator": {
+        "m:menu",
+        "m:progress",
+        "m:obstacle",
+        "m:mine",
+        "m:help",
+        "m:lang",
+        "m:meetings",
+    },
+    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
+    "admin": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:search",
+        "m:broadcast",
+        "m:meetings",
+        "m:newmeeting",
+    },
 }
 
 

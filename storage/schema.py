@@ -402,3 +402,13 @@ photo_fetches = Table(
     Column("done_at", TS, nullable=True),
     Index("ix_photo_fetches_due", "status", "next_attempt_at"),
 )
+
+# Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when
+# it stops renewing (its process died), another process takes the lease over.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", TS, nullable=False),
+)

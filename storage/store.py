@@ -34,7 +34,9 @@ from storage.db import make_engine, make_sqlite_engine, upgrade
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
+from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_people import PeopleQueries
 from storage.queries_photos import PhotoQueries
@@ -72,7 +74,8 @@ class LoopConnection:
 
 class Tx(
     GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, PhotoQueries,
+    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
+    LeaseQueries, PhotoQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

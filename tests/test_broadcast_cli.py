@@ -68,3 +68,44 @@ def test_yes_and_later_and_errors_in_one_line(cli) -> None:  # type: ignore[no-u
     ]:
         err = cli("broadcast", *args, code=1).stderr.strip()
         assert says in err and len(err.splitlines()) == 1, err
+
+
+def test_meeting_create_list_attendees_update_cancel(cli) -> None:  # type: ignore[no-untyped-def]
+    made = cli("meeting", "create", "--title", "ประชุมประจำเดือน", "--at", "2600-01-05 09:00",
+               "--venue", "ศาลากลาง", "--location", "6.8694,101.2502", "--to", "province:Yala",
+               "--to", "role:supervisor", "--yes")  # fmt: skip
+    assert "inviting province Yala and supervisors: 2 people: console 2." in made.stdout
+    assert "Meeting #1 created" in made.stdout
+    listed = list(csv.DictReader(io.StringIO(cli("meeting", "list").stdout)))
+    assert [(r["id"], r["status"], r["invited"], r["no_answer"]) for r in listed] == [
+        ("1", "scheduled", "2", "2")]  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(cli("meeting", "attendees", "1").stdout)))
+    assert sorted((r["name"], r["role"], r["answer"]) for r in rows) == [
+        ("ฟาตีมะห์ ดอเลาะ", "coordinator", ""), ("อรุณี ศรีสุข", "supervisor", "")]  # fmt: skip
+    assert "updated" in cli("meeting", "update", "1", "--venue", "อำเภอเมืองยะลา").stdout
+    assert "cancelled" in cli("meeting", "cancel", "1").stdout
+    for args, says in [
+        (("meeting", "cancel", "1"), "already cancelled"),
+        (("meeting", "update", "1", "--at", "2600-01-06 09:00"), "is cancelled"),
+        (("meeting", "attendees", "7"), "no meeting #7"),
+        (
+            (
+                "meeting",
+                "create",
+                "--title",
+                "x",
+                "--at",
+                "2600-01-05 09:00",
+                "--venue",
+                "v",
+                "--to",
+                "all",
+                "--location",
+                "north",
+                "--yes",
+            ),
+            "LAT,LON",
+        ),
+    ]:
+        err = cli(*args, code=1).stderr.strip()
+        assert says in err and len(err.splitlines()) == 1, err

@@ -192,14 +192,14 @@ async def _prasan(env: dict[str, str], cwd: Path, *args: str) -> str:
 
 
 async def test_prasan_run_serves_a_coordinator_end_to_end(
-    tmp_path: Path, fake: FakeLine, session: aiohttp.ClientSession
+    tmp_path: Path, fake: FakeLine, session: aiohttp.ClientSession, database_url: str
 ) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_", "DATABASE_URL", "PORT"))}  # fmt: skip
     port = _free_port()
     env |= {
         "PYTHAINLP_OFFLINE": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "DATABASE_URL": database_url,
         "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_URL": fake.api_url, "LINE_DATA_API_URL": fake.data_url, "PORT": str(port),
     }  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 # Job modules register themselves on import; add new ones here.
 from bot.jobs import escalation as escalation
 from bot.jobs import housekeeping as housekeeping  # media cleanup
+from bot.jobs import meetings as meetings
 from bot.jobs.base import (
     JOBS,
     JobRun,

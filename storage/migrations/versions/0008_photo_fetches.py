@@ -1,15 +1,15 @@
 """report photos fetched from the chat platforms as soon as they arrive
 
-Revision ID: 0007_photo_fetches
-Revises: 0006_media_calendar
+Revision ID: 0008_photo_fetches
+Revises: 0007_scheduler_lease
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_photo_fetches"
-down_revision = "0006_media_calendar"
+revision = "0008_photo_fetches"
+down_revision = "0007_scheduler_lease"
 branch_labels = None
 depends_on = None
 
