@@ -6,17 +6,17 @@ import argparse
 import csv
 import getpass
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.dates import format_date
+from bot.dates import BE_OFFSET, format_date
 from bot.demo import load_demo, load_geography
 from bot.export import write_reports
 from bot.export_followup import followup_columns
 from bot.invites import VALID_DAYS, hash_code, new_code
 from storage.db import make_engine, upgrade
-from storage.store import Store, utcnow
+from storage.store import Store, Tx, utcnow
 
 
 def _actor() -> str:
@@ -206,23 +206,57 @@ async def people_list(args: argparse.Namespace, settings: Settings) -> int:
                 idents = await tx.identities_of(p.id)
                 scope = await tx.scope_of(p.id)
                 channels = " ".join(sorted({i.channel for i in idents}))
-                scope_text = " ".join(f"{k}:{r}" if r is not None else k for k, r in scope)
+                scope_text = await _scope_names(tx, p.id, scope)
                 out.writerow([p.id, p.name, p.role, p.language, channels, scope_text])
     finally:
         await store.close()
     return 0
 
 
+async def _scope_names(tx: Tx, person_id: int, scope: list[tuple[str, int | None]]) -> str:
+    """A scope as people read it: area codes, district and province names, or 'all'."""
+    if any(kind == "all" for kind, _ in scope):
+        return "all"
+    words: list[str] = []
+    for kind in ("province", "district"):
+        ids = [ref for k, ref in scope if k == kind and ref is not None]
+        if ids:
+            words += [f"{kind}:{th}" for th, _ in (await tx.place_names(kind, ids)).values()]
+    area_ids = {ref for k, ref in scope if k == "area"}
+    words += [f"{a.code} ({a.name})" for a in await tx.areas_of_person(person_id)
+              if a.id in area_ids]  # fmt: skip
+    return " ".join(words)
+
+
+def read_cli_date(text: str, option: str) -> date | None:
+    """YYYY-MM-DD in the Common or Buddhist Era (2569-11-30 is 2026-11-30); says which it read."""
+    try:
+        year, month, day = (int(x) for x in text.strip().split("-"))
+        if year > 2400:  # a Buddhist Era year
+            read = date(year - BE_OFFSET, month, day)
+            print(f"prasan: reading {option} {text} as {read.isoformat()} "
+                  f"(Buddhist Era {year} = {read.year})", file=sys.stderr)  # fmt: skip
+            return read
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     """Export reports; every export is written to the audit log."""
     since = None
     if args.since:
-        try:
-            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
-        except ValueError:
-            return _fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+        day = read_cli_date(args.since, "--since")
+        if day is None:
+            return _fail("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+        since = datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
+    if args.out and args.out.lower().endswith(".xlsx"):
+        args.format = "xlsx"  # --out x.xlsx means an XLSX file
     if args.format == "xlsx" and not args.out:
         return _fail("--format xlsx needs --out FILE")
+    if args.out and not Path(args.out).resolve().parent.is_dir():  # noqa: ASYNC240 - CLI
+        # Checked before anything is read or audited: a failed export leaves no audit entry.
+        return _fail(f"cannot write {args.out}: the folder {Path(args.out).parent} does not exist")
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:

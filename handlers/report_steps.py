@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from bot import nlp
@@ -255,4 +256,6 @@ async def store_report(
         channel=ctx.inc.channel,
         event_id=ctx.inc.event_id,
         search_text=" ".join(search_terms(a.normalized)),
+        activity_date=date.fromisoformat(draft["when"]) if draft.get("when") else None,
+        participant_groups=draft.get("groups") or None,
     )

@@ -8,12 +8,14 @@ from bot.messages import Outgoing
 from handlers import (
     actions,
     broadcast,
+    digest,
     meetings,
     meetings_admin,
     menu,
     obstacle,
     progress,
     registration,
+    reminders,
     rsvp,
     search,
     tickets,
@@ -85,6 +87,8 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:meetings": meetings_admin.meetings_menu,
     "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
+    "m:leave": reminders.leave_menu,
+    "m:digest": digest.todays_digest,
 }
 ALLOWED = {
     "coordinator": {
@@ -95,8 +99,18 @@ ALLOWED = {
         "m:help",
         "m:lang",
         "m:meetings",
+        "m:leave",
     },
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
+    "supervisor": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:meetings",
+        "m:search",
+        "m:digest",
+    },
     "admin": {
         "m:menu",
         "m:help",
@@ -107,6 +121,7 @@ ALLOWED = {
         "m:broadcast",
         "m:meetings",
         "m:newmeeting",
+        "m:digest",
     },
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.messages import Button, Outgoing
 from handlers import obstacle, progress
+from handlers.activity import read_facts
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
 from handlers.menu import main_menu
@@ -42,8 +43,8 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
             return Invalid(ctx.say(ctx.t(ADDED[added])))
         return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
     kept = {k: v for k, v in draft.items() if k in ("text", "photos", "latitude", "longitude")}
-    if kept.get("text"):
-        kept["guess"] = analysis(kept["text"]).participants
+    if kept.get("text") and choice == "progress":
+        read_facts(ctx, kept)
     flow = progress.FLOW if choice == "progress" else obstacle.FLOW
     return Done(await start(ctx, flow, kept), switched=True)
 

@@ -101,3 +101,13 @@ def test_console_survives_invalid_utf8_on_stdin(tmp_path: Path, database_url: st
     out = proc.stdout.decode()
     assert "Traceback" not in proc.stderr.decode(errors="replace")
     assert out.count("🤖") >= 2  # both lines answered
+
+
+async def test_an_oversized_line_body_is_answered_413(
+    runtime: Runtime, session: aiohttp.ClientSession, base_url: str
+) -> None:
+    raw = fl.body(fl.text_event("Ubig00001", "x" * (2 * 1024 * 1024)))
+    headers = {"X-Line-Signature": sign(raw), "Content-Type": "application/json"}
+    async with session.post(base_url + WEBHOOK_PATH, data=raw, headers=headers) as resp:
+        assert resp.status == 413
+    assert await count_rows(runtime, inbox) == 0

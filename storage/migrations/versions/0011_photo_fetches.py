@@ -1,15 +1,15 @@
 """report photos fetched from the chat platforms as soon as they arrive
 
-Revision ID: 0008_photo_fetches
-Revises: 0007_scheduler_lease
+Revision ID: 0011_photo_fetches
+Revises: 0010_outbox_delivery
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_photo_fetches"
-down_revision = "0007_scheduler_lease"
+revision = "0011_photo_fetches"
+down_revision = "0010_outbox_delivery"
 branch_labels = None
 depends_on = None
 
