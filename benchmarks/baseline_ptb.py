@@ -24,6 +24,7 @@ import aiosqlite
 from baseline_ptb_fake_api import BOT_ID, CannedRequest, callback_update, message_update
 from baseline_ptb_steps import (
     KIND,
+    O_ATTACH,
     O_CATEGORY,
     O_CONFIRM,
     O_SEVERITY,
@@ -38,6 +39,7 @@ from baseline_ptb_steps import (
     cancel,
     category_answer,
     kind_chosen,
+    obstacle_attach_answer,
     obstacle_send,
     obstacle_text,
     out_of_the_blue,
@@ -91,6 +93,8 @@ def conversation() -> ConversationHandler[Ctx]:
             O_CATEGORY: [CallbackQueryHandler(category_answer, pattern="^cat:")],
             O_SEVERITY: [CallbackQueryHandler(severity_answer, pattern="^sev:"),
                          MessageHandler(text, severity_answer)],
+            O_ATTACH: [CallbackQueryHandler(obstacle_attach_answer, pattern="^done$"),
+                       MessageHandler(text, obstacle_attach_answer)],
             O_CONFIRM: [CallbackQueryHandler(obstacle_send, pattern="^send$")],
         },
         fallbacks=[CallbackQueryHandler(cancel, pattern="^cancel$"),

@@ -23,7 +23,7 @@ from bot.nlp import participants, suggest_category
 Ctx = ContextTypes.DEFAULT_TYPE
 
 (KIND, P_TEXT, P_PARTICIPANTS, P_COUNT, P_ATTACH, P_CONFIRM,
- O_TEXT, O_CATEGORY, O_SEVERITY, O_CONFIRM) = range(10)  # fmt: skip
+ O_TEXT, O_CATEGORY, O_SEVERITY, O_CONFIRM, O_ATTACH) = range(11)  # fmt: skip
 
 CATEGORY_TH = {
     "budget": "งบประมาณ", "coordination": "การประสานงาน", "security": "ความปลอดภัย",
@@ -236,8 +236,21 @@ async def severity_answer(update: Update, context: Ctx) -> int:
     if severity is None:
         await _say(update, "กรุณาเลือก ไม่เร่งด่วน ปานกลาง หรือ เร่งด่วน", [[CANCEL]])
         return O_SEVERITY
+    _draft(context)["severity"] = severity
+    skip = InlineKeyboardButton("⏭️ ข้าม", callback_data="done")
+    await _say(update, "📷 ต้องการแนบรูปภาพหรือตำแหน่งไหม? ส่งมาได้เลย หรือกดข้าม", [[skip, CANCEL]])
+    return O_ATTACH
+
+
+async def obstacle_attach_answer(update: Update, context: Ctx) -> int:
+    """Skip (pressed or typed) → the summary card."""
+    if update.callback_query is None:
+        typed = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+        if typed not in TYPED_SKIP:
+            await _say(update, "กรุณาส่งรูปหรือตำแหน่ง หรือกดข้าม", [[CANCEL]])
+            return O_ATTACH
     draft = _draft(context)
-    draft["severity"] = severity
+    severity = draft["severity"]
     area = _authorised(update, context) or {}
     text = (f"⚠️ แจ้งปัญหา — กรุณาตรวจสอบ:\nพื้นที่: {area.get('area', '-')}\n"
             f"ปัญหา: {draft['text'][:600]}\nหมวด: {CATEGORY_TH[draft['category']]}\n"

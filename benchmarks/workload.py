@@ -3,12 +3,12 @@
 Both sides of `bench_inbound.py` (Prasan and the python-telegram-bot baseline) replay
 exactly the sequence built here, so their throughput and stored-report counts compare.
 
-One cycle is ten messages that file two reports, five typed and five pressed:
+One cycle is eleven messages that file two reports, six typed and five pressed:
 
     progress  T report text (out of the blue) · P "progress" · T "๓๐ คน" · T "ข้าม" · P "send"
               or  C "/report" · T report text · T "๓๐ คน" · T "ข้าม" · P "send"
-    obstacle  T report text (out of the blue) · P "obstacle" · P "cat:…" · T "เร่งด่วน" · P "send"
-              or  P "m:obstacle" · T report text · P "cat:…" · T "เร่งด่วน" · P "send"
+    obstacle  T report text (out of the blue) · P "obstacle" · P "cat:…" · T "เร่งด่วน" · T "ข้าม" · P "send"
+              or  P "m:obstacle" · T report text · P "cat:…" · T "เร่งด่วน" · T "ข้าม" · P "send"
 
 Every report needs its text plus four answers (kind, count or category, attachments or
 severity, send), so report texts are at most a fifth of the traffic; typing three of
@@ -139,6 +139,7 @@ def _obstacle(user: int, c: int, seq: int) -> list[Msg]:
         *opening,
         Msg(user, 0, data=f"cat:{category}"),
         Msg(user, 0, text=severity, role="typed"),
+        Msg(user, 0, text=SKIP, role="typed"),  # no photo or location
         Msg(user, 0, data="send", stores=True),
     ]
     return [_at(m, seq + i) for i, m in enumerate(steps)]

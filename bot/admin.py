@@ -6,15 +6,16 @@ import argparse
 import csv
 import getpass
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from bot import access
 from bot.admin_people import REFUSALS, ScopeError, scope_from_args
 from bot.config import Settings
-from bot.dates import format_date
+from bot.dates import BE_OFFSET, format_date
 from bot.demo import load_demo, load_geography
 from bot.export import write_reports
+from bot.export_followup import followup_columns
 from storage.db import make_engine, upgrade
 from storage.store import Store
 
@@ -165,16 +166,35 @@ async def areas_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def read_cli_date(text: str, option: str) -> date | None:
+    """YYYY-MM-DD in the Common or Buddhist Era (2569-11-30 is 2026-11-30); says which it read."""
+    try:
+        year, month, day = (int(x) for x in text.strip().split("-"))
+        if year > 2400:  # a Buddhist Era year
+            read = date(year - BE_OFFSET, month, day)
+            print(f"prasan: reading {option} {text} as {read.isoformat()} "
+                  f"(Buddhist Era {year} = {read.year})", file=sys.stderr)  # fmt: skip
+            return read
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     """Export reports; every export is written to the audit log."""
     since = None
     if args.since:
-        try:
-            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
-        except ValueError:
-            return _fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+        day = read_cli_date(args.since, "--since")
+        if day is None:
+            return _fail("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+        since = datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
+    if args.out and args.out.lower().endswith(".xlsx"):
+        args.format = "xlsx"  # --out x.xlsx means an XLSX file
     if args.format == "xlsx" and not args.out:
         return _fail("--format xlsx needs --out FILE")
+    if args.out and not Path(args.out).resolve().parent.is_dir():  # noqa: ASYNC240 - CLI
+        # Checked before anything is read or audited: a failed export leaves no audit entry.
+        return _fail(f"cannot write {args.out}: the folder {Path(args.out).parent} does not exist")
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
@@ -189,12 +209,13 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
                     return _fail(f"person {viewer.id} is a {viewer.role}: exports are for "
                                  "admins and supervisors")  # fmt: skip
             rows = await tx.export_reports(since, area_ids)
+            extras = await followup_columns(tx, settings, [r.id for r in rows])
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
                            format=args.format, out=args.out or "stdout",
                            for_person=args.for_person)  # fmt: skip
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out)
+    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
         print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
     return 0

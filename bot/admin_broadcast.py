@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from datetime import datetime
+from pathlib import Path
 
 from bot.admin import _actor, _fail
 from bot.audience import TargetError, describe, parse_moment, parse_targets, reach_line
@@ -12,6 +14,7 @@ from bot.broadcasting import delivery_counts, expand
 from bot.config import Settings
 from bot.dates import format_datetime
 from bot.i18n import translator
+from bot.media import KEEP, MAX_BYTES, media_url, store_media
 from storage.queries_audience import Target
 from storage.store import Store
 
@@ -47,12 +50,16 @@ async def broadcast(args: argparse.Namespace, settings: Settings) -> int:
                      "or `prasan broadcast --to TARGET --text TEXT`")  # fmt: skip
     if not args.to or not (args.text or "").strip():
         return _fail("give --to TARGET and --text TEXT (see `prasan broadcast --help`)")
-    if args.photo:
-        return _fail("--photo is not available yet: send the text alone for now")
     return await _create(args, settings)
 
 
 async def _create(args: argparse.Namespace, settings: Settings) -> int:
+    photo = None
+    if args.photo:
+        read = _read_photo(args.photo)
+        if isinstance(read, str):
+            return _fail(read)
+        photo = read
     send_at = None
     if args.at:
         send_at = parse_moment(args.at, settings.timezone)
@@ -77,7 +84,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         if not args.yes and not _confirm("Queue this broadcast?"):
             print("Nothing was sent.")
             return 1
-        broadcast_id = await _store(store, args, targets, send_at)
+        broadcast_id = await _store(store, settings, args, targets, send_at, photo)
         queued = await expand(store, broadcast_id)  # now, unless it waits for --at
     finally:
         await store.close()
@@ -87,12 +94,40 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _store(store: Store, args: argparse.Namespace, targets: list[Target], send_at) -> int:  # type: ignore[no-untyped-def]
+def _read_photo(path: str) -> tuple[bytes, str] | str:
+    """The photo's bytes and type, or what is wrong with it (one line)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror}"
+    kind = next((ct for magic, ct in _MAGIC if data.startswith(magic)), None)
+    if kind is None:
+        return f"{path} is not a JPEG or PNG photo"
+    if len(data) > MAX_BYTES:
+        return f"{path} is larger than 10 MB (LINE's limit): send a smaller photo"
+    return data, kind
+
+
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+
+
+async def _store(
+    store: Store,
+    settings: Settings,
+    args: argparse.Namespace,
+    targets: list[Target],
+    send_at: datetime | None,
+    photo: tuple[bytes, str] | None,
+) -> int:
     translations = {k: v for k, v in (("en", args.text_en), ("ms", args.text_ms)) if v}
     async with store.tx() as tx:
+        url = None
+        if photo is not None:  # kept until a month after it goes out, served by our web server
+            ref = await store_media(tx, photo[0], photo[1], (send_at or tx.now()) + KEEP)
+            url = media_url(settings, ref)
         broadcast_id = await tx.create_broadcast(
             text=args.text.strip(), targets=targets, send_at=send_at or tx.now(),
-            actor=_actor(), translations=translations,
+            actor=_actor(), translations=translations, photo=url,
         )  # fmt: skip
         await tx.audit(_actor(), "broadcast_created", broadcast_id=broadcast_id,
                        targets=[t.dump() for t in targets])  # fmt: skip

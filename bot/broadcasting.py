@@ -40,7 +40,7 @@ def compose_broadcast(b: Broadcast) -> Compose:
     def compose(t: Translator) -> list[Outgoing]:
         body = b.translations.get(t.lang) or b.text
         head = t("📢 Announcement from the programme office")
-        return [Outgoing(f"{head}\n\n{body}")]
+        return [Outgoing(f"{head}\n\n{body}", image_url=b.photo)]
 
     return compose
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import cli_people, logsafe
+from bot import admin_jobs, cli_people, logsafe
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -21,12 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     from bot import admin_broadcast, admin_meeting
 
     p = argparse.ArgumentParser(prog="prasan", description="Prasan reporting bot")
+    p.add_argument("--version", action="version", version=f"prasan {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="channels + web server + scheduler + sender in one process")
     sub.add_parser("web", help="serve webhooks (Procfile web)")
     sub.add_parser("worker", help="scheduler + outbox sender (Procfile worker)")
     c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
-    c.add_argument("--as", dest="user", default="console", help="console identity (demo: somchai)")
+    c.add_argument("--as", dest="user", default=None,
+                   help="console identity (demo: somchai, fatimah, arunee, admin)")  # fmt: skip
     sub.add_parser("demo", help="load demo areas and people")
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
     i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
@@ -60,15 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
     admin_broadcast.add_parser(sub)
+    from bot import outbox_cli
+
+    outbox_cli.add_parser(sub)
     admin_meeting.add_parser(sub)
     n = sub.add_parser("nlp", help="Thai text tools")
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
+    admin_jobs.add_parsers(sub)
     return p
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, admin_meeting, search_cli, serve
+    from bot import admin, admin_broadcast, admin_meeting, outbox_cli, search_cli, serve
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -84,6 +92,9 @@ def _command(args: argparse.Namespace) -> Command:
         ("search", None): search_cli.search_reports,
         ("nlp", "analyze"): admin.nlp_analyze,
         ("broadcast", None): admin_broadcast.broadcast,
+        ("outbox", "status"): outbox_cli.status,
+        ("outbox", "dead"): outbox_cli.dead,
+        ("outbox", "retry"): outbox_cli.retry,
         ("meeting", "create"): admin_meeting.create,
         ("meeting", "list"): admin_meeting.listing,
         ("meeting", "attendees"): admin_meeting.attendees,
@@ -92,7 +103,18 @@ def _command(args: argparse.Namespace) -> Command:
         **cli_people.commands(),
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
+    if (args.command, sub) in admin_jobs.COMMANDS:
+        return getattr(admin_jobs, admin_jobs.COMMANDS[(args.command, sub)])  # type: ignore[no-any-return]
     return table[(args.command, sub)]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("prasan")
+    except PackageNotFoundError:
+        return "0.1.0"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         "broadcast",
         "search",
         "meeting",
+        "outbox",
+        "remind",
+        "digest",
+        "jobs",
+        "holidays",
     )
     logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:
@@ -124,3 +151,47 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_command(args)(args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` that stopped reading: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return _say(f"port {settings.PORT} is already in use; stop the other process "
+                        "or set PORT to a free port")  # fmt: skip
+        if _database_error(exc):
+            return _say(_DB_HINT.format(kind=type(exc).__name__))
+        raise
+    except Exception as exc:
+        if _database_error(exc):
+            return _say(_DB_HINT.format(kind=type(exc).__name__))
+        raise
+
+
+# Only the error's type: a database error's message can carry report text (its parameters).
+_DB_HINT = ("cannot reach the database ({kind}); check DATABASE_URL and that the database "
+            "server is running")  # fmt: skip
+
+
+def _database_error(exc: BaseException) -> bool:
+    """Connection failures of SQLite, PostgreSQL (asyncpg) or the network under them."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if type(exc).__module__.startswith("asyncpg"):
+        return True
+    # A refused or timed-out connection counts when a database driver raised it.
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(
+            ("asyncpg", "sqlalchemy", "aiosqlite", "storage.")
+        ):
+            return isinstance(exc, (ConnectionError, TimeoutError, OSError))
+        tb = tb.tb_next
+    return False
+
+
+def _say(message: str) -> int:
+    print(f"prasan: {message}", file=sys.stderr)
+    return 1

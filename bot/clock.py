@@ -26,3 +26,16 @@ class MovableClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward."""
         self._now += delta
+
+
+class RunningClock:
+    """Real time, shifted so that it started at a given moment (PRASAN_CLOCK_START)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the clock needs an aware datetime")
+        self._offset = start - datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        """The shifted current time, aware UTC."""
+        return datetime.now(UTC) + self._offset

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import ipaddress
+from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.cron import cron_trigger
+from bot.cron import cron_trigger, daily_at
 
 LANGUAGES = ("th", "en", "ms")
 
@@ -33,7 +35,7 @@ class Settings(BaseSettings):
     LINE_CHANNEL_ACCESS_TOKEN: SecretStr | None = None
     LINE_API_URL: str = "https://api.line.me"
     LINE_DATA_API_URL: str = "https://api-data.line.me"
-    PORT: int = Field(default=8080, ge=1, le=65535)
+    PORT: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (logged; tests)
     PRASAN_TIMEZONE: str = "Asia/Bangkok"
     PRASAN_LANGUAGE: str = "th"
     # Public https base URL of the web server (LINE fetches images from it).
@@ -49,6 +51,17 @@ class Settings(BaseSettings):
     PRASAN_MEDIA_CLEANUP_CRON: str = "15 3 * * *"  # deletes images older than 30 days
     # A run missed while no worker was up is caught up once if the worker returns in time.
     PRASAN_JOB_GRACE: str = "6h"
+    # The outbox keeps retrying a message this long after its first failure, then gives up
+    # on it (dead letter, admins alerted, `prasan outbox retry` re-queues).
+    PRASAN_GIVE_UP_AFTER: str = "24h"
+    # When set, GET /metrics wants `Authorization: Bearer <token>`.
+    PRASAN_METRICS_TOKEN: SecretStr | None = None
+    # Who holds a sender's leases (default host:role); set it when several processes with
+    # the same role share a host, so a restart takes back only its own.
+    PRASAN_INSTANCE: str | None = Field(default=None, max_length=64)
+    # Rehearsals and end-to-end tests: the process's clock starts at this moment (ISO 8601
+    # with an offset) and runs on from there; jobs see that time. Unset: the real time.
+    PRASAN_CLOCK_START: str | None = None
     # An unacknowledged high-urgency problem goes to the admins after this much working time.
     PRASAN_ESCALATE_AFTER: str = "24h"
     PRASAN_ESCALATE_CRON: str = "*/15 * * * *"
@@ -83,9 +96,13 @@ class Settings(BaseSettings):
     @field_validator("TELEGRAM_WEBHOOK_URL")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith("https://") and not value.startswith("http://"):
-            raise ValueError("expected an https:// URL")
-        return value or None
+        if not value:
+            return None
+        parts = urlsplit(value)
+        # Telegram itself only calls https; http is for a local reverse proxy or a test.
+        if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
+            return value
+        raise ValueError("expected an https:// URL (http only for localhost)")
 
     @field_validator(
         "PRASAN_REMINDER_CRON", "PRASAN_LAST_CALL_CRON", "PRASAN_DAILY_DIGEST_CRON",
@@ -99,7 +116,7 @@ class Settings(BaseSettings):
             cron_trigger(value, ZoneInfo("UTC"))  # raises ValueError naming what is wrong
         return value
 
-    @field_validator("PRASAN_JOB_GRACE", "PRASAN_ESCALATE_AFTER")
+    @field_validator("PRASAN_JOB_GRACE", "PRASAN_GIVE_UP_AFTER", "PRASAN_ESCALATE_AFTER")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -110,6 +127,21 @@ class Settings(BaseSettings):
     def _period(cls, value: str) -> str:
         if value not in ("week", "month"):
             raise ValueError("expected week or month")
+        return value
+
+    @field_validator("PRASAN_CLOCK_START")
+    @classmethod
+    def _clock_start(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "expected an ISO 8601 time such as 2026-12-03T15:00:00+07:00"
+            ) from None
+        if moment.tzinfo is None:
+            raise ValueError("expected a time with its offset, such as +07:00")
         return value
 
     @field_validator("PRASAN_PUBLIC_URL")
@@ -145,6 +177,23 @@ class Settings(BaseSettings):
         """How late a missed scheduled run may still be caught up."""
         return parse_duration(self.PRASAN_JOB_GRACE)
 
+    # A reminder due on a coordinator's holiday moves to their next working day, so the jobs
+    # look every day at the crontab's time; the job knows whether the reminder is due yet.
+    @property
+    def reminder_check_cron(self) -> str:
+        """When the reminder job looks for coordinators to remind (daily, at the cron's time)."""
+        return daily_at(self.PRASAN_REMINDER_CRON)
+
+    @property
+    def last_call_check_cron(self) -> str:
+        """When the last-call job looks (daily, at PRASAN_LAST_CALL_CRON's time)."""
+        return daily_at(self.PRASAN_LAST_CALL_CRON)
+
+    @property
+    def give_up_after(self) -> timedelta:
+        """How long the outbox keeps retrying a failing message."""
+        return parse_duration(self.PRASAN_GIVE_UP_AFTER)
+
     @property
     def telegram_enabled(self) -> bool:
         """Telegram runs when its token is set."""
@@ -159,6 +208,15 @@ class Settings(BaseSettings):
             and self.LINE_CHANNEL_SECRET.get_secret_value()
             and self.LINE_CHANNEL_ACCESS_TOKEN.get_secret_value()
         )
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -29,3 +29,9 @@ def cron_trigger(expr: str, tz: ZoneInfo) -> CronTrigger:
     return CronTrigger(
         minute=minute, hour=hour, day=day, month=month, day_of_week=_dow_names(dow), timezone=tz
     )
+
+
+def daily_at(expr: str) -> str:
+    """The same minute and hour every day: `0 15 * * thu` -> `0 15 * * *` ('' stays '')."""
+    fields = expr.split()
+    return f"{fields[0]} {fields[1]} * * *" if len(fields) == 5 else ""

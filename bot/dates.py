@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 MONTHS = {
@@ -83,6 +83,12 @@ def format_date(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = F
     if short and lang == "en":
         month = month[:3]
     return f"{local.day} {month} {be_year(local)} BE"
+
+
+def format_day(day: date, lang: str = "th", *, short: bool = True) -> str:
+    """A calendar day (no time zone of its own): '29 พ.ย. 2569'."""
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    return format_date(noon, ZoneInfo("UTC"), lang, short=short)
 
 
 def format_time(dt: datetime, tz: ZoneInfo, lang: str = "th") -> str:

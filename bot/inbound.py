@@ -47,6 +47,7 @@ class Inbound:
         self.tz = tz
         self.default_language = default_language
         self.on_queued = on_queued
+        self.leased_by: str | None = None  # the sender that replies are leased to
 
     async def accept(self, inc: Incoming) -> int | None:
         """Write the event to the inbox; None when it was seen before (a redelivery)."""
@@ -139,6 +140,7 @@ class Inbound:
         row = await tx.enqueue_row(
             inc.channel, inc.user_id, dump_messages(replies), f"reply:{inc.channel}:{inc.event_id}",
             reply_token=inc.reply_token if fresh else None, leased=self.on_queued is not None,
+            leased_by=self.leased_by,
         )  # fmt: skip
         return [row] if row is not None else []
 

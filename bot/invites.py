@@ -2,7 +2,7 @@
 
 The stored hash is HMAC-SHA256(key, SHA-256 hex of the code), with the key generated
 once and kept in the database (settings_kv). A copy of the invites table alone then
-allows no offline search; hashing the SHA-256 hex (not the code) let migration 0007
+allows no offline search; hashing the SHA-256 hex (not the code) let migration 0012
 re-key the plain SHA-256 hashes stored before, so codes already sent keep working.
 """
 
@@ -54,7 +54,7 @@ def keyed_hash(key: bytes, code: str) -> str:
 
 
 async def invite_key(tx: Tx) -> bytes:
-    """The HMAC key (made by migration 0007; created here if a database somehow lacks it)."""
+    """The HMAC key (made by migration 0012; created here if a database somehow lacks it)."""
     value = await tx.kv_get(KEY_NAME)
     if value is None:
         value = await tx.kv_set_default(KEY_NAME, secrets.token_hex(32))

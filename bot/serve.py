@@ -11,6 +11,7 @@ import sys
 
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
+from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
 from bot.scheduler import start_scheduler
 
@@ -37,11 +38,15 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     from bot.web import serve
 
     stop = stop_event_on_signals()
-    runtime = await Runtime.create(settings)
+    role = "run" if web and worker else "web" if web else "worker"
+    runtime = await Runtime.create(settings, role=role)
     nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
     tasks: list[asyncio.Task[None]] = []
     try:
+        # Leases held when this process last died are due now; before anything is received,
+        # so no reply leased by this run is taken for a dead one.
+        await runtime.sender.start()
         await runtime.add_configured_channels(receive=web)
         if not runtime.channels:
             log.warning("no chat channel configured: set TELEGRAM_BOT_TOKEN and/or "
@@ -52,6 +57,9 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
         if worker:
             scheduler = start_scheduler(runtime)
             tasks.append(asyncio.create_task(runtime.sender.run(stop)))
+            # Report photos are fetched where the channels send from (LINE deletes content).
+            fetcher = PhotoFetcher(runtime.store, settings, runtime.channels)
+            tasks.append(asyncio.create_task(fetcher.run(stop)))
         parts = [p for p, on in (("web", web), ("worker", worker)) if on]
         log.info("prasan %s started (channels: %s)", "+".join(parts),
                  ", ".join(runtime.channels) or "none")  # fmt: skip
@@ -63,7 +71,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
         if runner is not None:
             await runner.cleanup()
         await runtime.close()
@@ -73,6 +81,12 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
 
 async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal; with piped stdin, run a script of messages."""
+    if args.user is None:  # say who they are and how to be someone else
+        print("You are the console user 'console', not registered yet: send an invite code, or "
+              "try a demo person with `prasan console --as somchai` (coordinator), `--as fatimah`, "
+              "`--as arunee` (supervisor) or `--as admin` (load them with `prasan demo`).",
+              file=sys.stderr)  # fmt: skip
+        args.user = "console"
     runtime = await Runtime.create(settings)
     console = ConsoleChannel(sys.stdout)
     runtime.add_channel(console)

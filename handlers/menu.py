@@ -17,8 +17,10 @@ COORDINATOR_ITEMS = (
     ("m:meetings", N_("📅 Meetings")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
+    ("m:leave", N_("🏖️ Leave")),  # last: typed numbers in console scripts keep their meaning
 )
 SUPERVISOR_ITEMS = (
+    ("m:digest", N_("📰 Today's digest")),
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:search", N_("🔎 Search")),
@@ -26,6 +28,7 @@ SUPERVISOR_ITEMS = (
     ("m:lang", N_("🌐 Language")),
 )
 ADMIN_ITEMS = (
+    ("m:digest", N_("📰 Today's digest")),
     ("m:broadcast", N_("📢 Broadcast")),
     ("m:meetings", N_("📅 Meetings")),
     ("m:open", N_("⚠️ Open problems")),

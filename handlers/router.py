@@ -10,6 +10,7 @@ from handlers import (
     admin_invite,
     admin_people,
     broadcast,
+    digest,
     invite_switch,
     meetings,
     meetings_admin,
@@ -17,6 +18,7 @@ from handlers import (
     obstacle,
     progress,
     registration,
+    reminders,
     rsvp,
     search,
     tickets,
@@ -93,6 +95,8 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:meetings": meetings_admin.meetings_menu,
     "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
+    "m:leave": reminders.leave_menu,
+    "m:digest": digest.todays_digest,
 }
 ALLOWED = {
     "coordinator": {
@@ -103,8 +107,18 @@ ALLOWED = {
         "m:help",
         "m:lang",
         "m:meetings",
+        "m:leave",
     },
-    "supervisor": {"m:menu", "m:help", "m:lang", "m:open", "m:latest", "m:meetings", "m:search"},
+    "supervisor": {
+        "m:menu",
+        "m:help",
+        "m:lang",
+        "m:open",
+        "m:latest",
+        "m:meetings",
+        "m:search",
+        "m:digest",
+    },
     "admin": {
         "m:menu",
         "m:help",
@@ -115,6 +129,7 @@ ALLOWED = {
         "m:broadcast",
         "m:meetings",
         "m:newmeeting",
+        "m:digest",
         "m:people",
         "m:invite",
     },

@@ -2,7 +2,7 @@
 
 Entries name the actor and ids, never report text or people's names (an erased person's
 name must not survive here, and the log itself is never rewritten). The database refuses
-UPDATE and DELETE on the table too (triggers from migration 0007).
+UPDATE and DELETE on the table too (triggers from migration 0012).
 """
 
 from __future__ import annotations

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one developer process, no lock needed
+    fcntl = None  # type: ignore[assignment]
 
 from alembic import command
 from alembic.config import Config
@@ -97,14 +105,43 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key for migrations: any fixed 64-bit number, the same in every process.
+MIGRATION_LOCK = 0x70726173616E  # "prasan"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (idempotent)."""
+    """Apply migrations up to `revision` (idempotent), once even when processes start together.
+
+    On PostgreSQL a transaction-scoped advisory lock, on SQLite a lock file next to the
+    database, makes every other process wait; each then reads the version afresh and finds
+    nothing left to do.
+    """
 
     def run(sync_conn: Connection) -> None:
+        if sync_conn.dialect.name == "postgresql":
+            sync_conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         command.upgrade(alembic_config(sync_conn), revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    async with _migration_file_lock(engine):
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+
+
+@asynccontextmanager
+async def _migration_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    # SQLite's BEGIN IMMEDIATE alone would serialise migrations only up to the busy timeout;
+    # a long migration (an index over every report) must make the others wait, not fail.
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or fcntl is None:
+        yield
+        return
+    # The lock waits in a thread: the event loop keeps running while another process migrates.
+    fd = await asyncio.to_thread(os.open, f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -35,7 +35,8 @@ INBOX_ADD = (
 INBOX_DONE = "UPDATE inbox SET processed_at = ? WHERE id = ? AND processed_at IS NULL"
 OUTBOX_ADD = (
     "INSERT INTO outbox (channel, recipient, payload, dedupe_key, retry_key, reply_token,"
-    " status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, attempts, next_attempt_at, created_at, leased_by)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING RETURNING id"
 )
 

@@ -70,7 +70,8 @@ def statements(dialect: str) -> SimpleNamespace:
     outbox_add = (
         _insert(dialect, outbox)
         .values(**_bind(outbox, "channel", "recipient", "payload", "dedupe_key", "retry_key",
-                        "reply_token", "status", "attempts", "next_attempt_at", "created_at"))
+                        "reply_token", "status", "attempts", "next_attempt_at", "created_at",
+                        "leased_by"))
         .on_conflict_do_nothing()
         .returning(outbox.c.id)
     )  # fmt: skip

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from storage import hot_sqlite as hot
 from storage.prepared import statements
@@ -43,6 +43,17 @@ class OutboxRow:
     reply_token: str | None
     attempts: int
     created_at: datetime
+    batch_key: str | None = None  # the LINE multicast it belongs to (its retry key)
+    failing_since: datetime | None = None
+    tag: str | None = None
+
+    def leased(self) -> OutboxRow:
+        """The row as a claim leaves it: one attempt more."""
+        return replace(self, attempts=self.attempts + 1)
+
+    def in_batch(self, key: str) -> OutboxRow:
+        """The row grouped into the multicast with this key."""
+        return replace(self, batch_key=key)
 
 
 class MessagingQueries:
@@ -130,14 +141,16 @@ class MessagingQueries:
         reply_token: str | None = None,
         not_before: datetime | None = None,
         leased: bool = False,
+        leased_by: str | None = None,
     ) -> int | None:
         """Queue messages for a recipient; None if this dedupe key was queued before.
 
-        `leased=True` queues the row already claimed by the caller, who sends it right
-        after commit; if the caller dies first, the lease runs out and a sender retries.
+        `leased=True` queues the row already claimed by the caller (`leased_by`), who sends
+        it right after commit; if the caller dies first, it takes the row back when it
+        starts again, or another sender does when the lease runs out.
         """
         row = await self.enqueue_row(channel, recipient, payload, dedupe_key, reply_token,
-                                     not_before, leased)  # fmt: skip
+                                     not_before, leased, leased_by)  # fmt: skip
         return None if row is None else row.id
 
     async def enqueue_row(
@@ -149,6 +162,7 @@ class MessagingQueries:
         reply_token: str | None = None,
         not_before: datetime | None = None,
         leased: bool = False,
+        leased_by: str | None = None,
     ) -> OutboxRow | None:
         """Like `enqueue`, returning the whole row (for sending at once when leased)."""
         now = self.now()
@@ -157,7 +171,7 @@ class MessagingQueries:
                   "dedupe_key": dedupe_key, "retry_key": retry_key, "reply_token": reply_token,
                   "status": "sending" if leased else "pending", "attempts": 1 if leased else 0,
                   "next_attempt_at": now + SEND_LEASE if leased else (not_before or now),
-                  "created_at": now}  # fmt: skip
+                  "created_at": now, "leased_by": leased_by if leased else None}  # fmt: skip
         if self.raw is not None:
             values["next_attempt_at"] = hot.ts(values["next_attempt_at"])  # type: ignore[arg-type]
             values["created_at"] = hot.ts(now)
@@ -169,103 +183,6 @@ class MessagingQueries:
             return None
         return OutboxRow(int(got), channel, recipient, payload, dedupe_key, retry_key,
                          reply_token, 1 if leased else 0, now)  # fmt: skip
-
-    async def claim_outbox(
-        self: Tx,
-        channels: tuple[str, ...] | None = None,
-        ids: list[int] | None = None,
-        limit: int = 50,
-        recipient: str | None = None,
-    ) -> list[OutboxRow]:
-        """Lease due rows to this sender (pending, or a lease that ran out)."""
-        now = self.now()
-        # Rows for people who blocked the bot since they were queued are not tried again.
-        inactive = exists().where(
-            identities.c.channel == outbox.c.channel,
-            identities.c.external_id == outbox.c.recipient,
-            identities.c.active.is_(False),
-        )
-        await self.conn.execute(
-            update(outbox)
-            .where(outbox.c.status == "pending", inactive)
-            .values(status="blocked", last_error="recipient blocked the bot")
-        )
-        due = or_(
-            and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
-            and_(outbox.c.status == "sending", outbox.c.next_attempt_at <= now),
-        )
-        q = select(outbox).where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
-        if channels is not None:
-            q = q.where(outbox.c.channel.in_(channels))
-        if ids is not None:
-            q = q.where(outbox.c.id.in_(ids))
-        if recipient is not None:
-            q = q.where(outbox.c.recipient == recipient)
-        claimed = []
-        for row in (await self.conn.execute(q)).all():
-            m = row._mapping
-            res = await self.conn.execute(
-                update(outbox)
-                .where(outbox.c.id == m["id"], outbox.c.status == m["status"])
-                .where(outbox.c.next_attempt_at == m["next_attempt_at"])
-                .values(
-                    status="sending",
-                    next_attempt_at=now + SEND_LEASE,
-                    attempts=outbox.c.attempts + 1,
-                )
-            )
-            if res.rowcount == 1:
-                claimed.append(
-                    OutboxRow(
-                        m["id"],
-                        m["channel"],
-                        m["recipient"],
-                        m["payload"],
-                        m["dedupe_key"],
-                        m["retry_key"],
-                        m["reply_token"],
-                        m["attempts"] + 1,
-                        m["created_at"],
-                    )
-                )
-        return claimed
-
-    async def outbox_sent(self: Tx, outbox_id: int) -> None:
-        """The platform accepted the messages."""
-        await self.conn.execute(
-            update(outbox)
-            .where(outbox.c.id == outbox_id)
-            .values(status="sent", sent_at=self.now(), reply_token=None, last_error=None)
-        )
-
-    async def outbox_sent_many(self: Tx, outbox_ids: list[int]) -> None:
-        """Many rows accepted at once (the sender batches its acknowledgements)."""
-        await self.conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(outbox_ids))
-            .values(status="sent", sent_at=self.now(), reply_token=None, last_error=None)
-        )
-
-    async def outbox_retry(
-        self: Tx, outbox_id: int, delay: float, error: str, drop_reply_token: bool = False
-    ) -> None:
-        """Try again later."""
-        values: dict[str, Any] = {
-            "status": "pending",
-            "next_attempt_at": self.now() + timedelta(seconds=delay),
-            "last_error": error[:500],
-        }
-        if drop_reply_token:
-            values["reply_token"] = None
-        await self.conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
-
-    async def outbox_failed(self: Tx, outbox_id: int, error: str, status: str = "failed") -> None:
-        """Give up on a row (failed) or on its recipient (blocked)."""
-        await self.conn.execute(
-            update(outbox)
-            .where(outbox.c.id == outbox_id)
-            .values(status=status, last_error=error[:500], reply_token=None)
-        )
 
     async def block_recipient(self: Tx, channel: str, recipient: str) -> None:
         """The user blocked the bot: mark the identity inactive, drop their queued rows."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -31,6 +31,7 @@ class ReportRow:
     severity: str | None
     participants: int | None
     status: str
+    activity_date: date | None = None
 
 
 def _report_select():  # type: ignore[no-untyped-def]
@@ -48,6 +49,7 @@ def _report_select():  # type: ignore[no-untyped-def]
         reports.c.severity,
         reports.c.participants,
         reports.c.status,
+        reports.c.activity_date,
     ).select_from(
         reports.join(people, reports.c.person_id == people.c.id)
         .outerjoin(areas, reports.c.area_id == areas.c.id)

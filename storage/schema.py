@@ -189,8 +189,17 @@ reports = Table(
     Column("status_changed_at", TS, nullable=True),
     Column("duplicate_of", Id, nullable=True),
     Column("search_text", Text, nullable=True),
+    # Progress reports: the day the activity took place (local date; created_at is when it was
+    # sent) and the groups the text named, [["ชาย", 10], ["หญิง", 15]].
+    Column("activity_date", Date, nullable=True),
+    Column("participant_groups", JSON, nullable=True),
+    # Reminders and digests: reports of a kind in a time window, open problems by age, and
+    # each area's latest progress report (migration 0008).
     # Set when retention or erasure removed the text, photos and location.
     Column("redacted_at", TS, nullable=True),
+    Index("ix_reports_kind_created_at", "kind", "created_at"),
+    Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
+    Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
 )
 
 # Every state change of a problem (and a coordinator's follow-ups): who, when, from, to, note.
@@ -255,7 +264,8 @@ outbox = Table(
     Column("dedupe_key", String(200), nullable=False, unique=True),
     Column("retry_key", String(36), nullable=False),  # LINE X-Line-Retry-Key (UUID)
     Column("reply_token", String(256), nullable=True),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | failed | blocked
+    # pending | sending (leased) | sent | blocked | expired (not_after passed) | dead (given up)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", TS, nullable=False),
     Column("last_error", String(500), nullable=True),
@@ -266,8 +276,14 @@ outbox = Table(
     Column("person_id", Id, ForeignKey("people.id"), nullable=True),
     Column("tag", String(64), nullable=True),
     Column("not_after", TS, nullable=True),
+    # The sender: the LINE multicast a row was grouped into (its X-Line-Retry-Key), when its
+    # current run of failures began (give-up window), and who holds its lease.
+    Column("batch_key", String(36), nullable=True),
+    Column("failing_since", TS, nullable=True),
+    Column("leased_by", String(64), nullable=True),
     Index("ix_outbox_due", "status", "next_attempt_at"),
     Index("ix_outbox_tag", "tag"),
+    Index("ix_outbox_batch_key", "batch_key"),
 )
 
 # One row per scheduled job period ("digest-daily", "2026-11-21"): a period that finished
@@ -384,7 +400,7 @@ meeting_invitees = Table(
     UniqueConstraint("meeting_id", "person_id", name="uq_meeting_invitees_meeting_person"),
 )
 
-# Append-only: storage.audit has no update or delete path, and triggers (migration 0007)
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0012)
 # make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",
@@ -402,4 +418,33 @@ settings_kv = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# A report photo to fetch from its chat platform (LINE deletes content after a while), queued
+# when it arrives, in the same transaction; the fetcher keeps it as media and records how it went.
+photo_fetches = Table(
+    "photo_fetches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("ref", String(200), nullable=False, unique=True),  # "line:<message id>", "telegram:<id>"
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False),
+    # pending | stored | expired | too_large | not_image | failed
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("media_token", String(64), nullable=True),
+    Column("url", String(500), nullable=True),  # where chat apps fetch the kept photo
+    Column("created_at", TS, nullable=False),
+    Column("done_at", TS, nullable=True),
+    Index("ix_photo_fetches_due", "status", "next_attempt_at"),
+)
+
+# Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when
+# it stops renewing (its process died), another process takes the lease over.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", TS, nullable=False),
 )

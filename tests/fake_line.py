@@ -15,6 +15,7 @@ import hmac
 import json
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,14 @@ class FakeLine:
         self.failures: list[Failure] = []
         self._tokens: dict[str, tuple[str, float]] = {}  # reply token → (user, issued at)
         self._retry_keys: dict[str, str] = {}  # accepted retry key → request id
+        # The monthly message quota (None: unlimited) and what was used of it.
+        self.deliveries: Counter[str] = Counter()  # accepted calls that reached each user
+        self.delivered_by: dict[str, list[str]] = {}  # per user: reply / push / multicast
+        self.quota_limit: int | None = None
+        self.quota_used = 0
+        # Requests per second allowed on multicast (LINE: 200); None: not enforced.
+        self.multicast_rate: float | None = None
+        self._multicast_times: list[float] = []
         self._runner: web.AppRunner | None = None
         self.api_url = self.data_url = ""
 
@@ -76,6 +85,8 @@ class FakeLine:
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
         app.router.add_post("/v2/bot/message/multicast", self._multicast)
+        app.router.add_get("/v2/bot/message/quota", self._quota)
+        app.router.add_get("/v2/bot/message/quota/consumption", self._consumption)
         app.router.add_get("/v2/bot/message/{message_id}/content", self._content)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -185,7 +196,7 @@ class FakeLine:
         if issued is None or time.monotonic() - issued[1] > self.reply_ttl:
             self.calls[-1].status = 400
             return _error(400, "Invalid reply token")
-        return self._deliver([issued[0]], body["messages"])
+        return self._deliver([issued[0]], body["messages"], how="reply")
 
     async def _push(self, request: web.Request) -> web.Response:
         body, refused = await self._record(request)
@@ -197,6 +208,14 @@ class FakeLine:
         body, refused = await self._record(request)
         if refused is not None:
             return refused
+        if self.multicast_rate is not None:
+            # LINE's documented limit: 200 multicast requests a second, as a one-second window.
+            now = time.monotonic()
+            self._multicast_times = [t for t in self._multicast_times if now - t < 1.0]
+            if len(self._multicast_times) >= self.multicast_rate:
+                self.calls[-1].status = 429
+                return _error(429, "Too Many Requests")
+            self._multicast_times.append(now)
         if not 1 <= len(body["to"]) <= 500:
             self.calls[-1].status = 400
             return _error(400, "The property, 'to', in the request body is invalid")
@@ -218,12 +237,35 @@ class FakeLine:
             self._retry_keys[key] = response.headers["x-line-request-id"]
         return response
 
-    def _deliver(self, to: list[str], messages: list[Any], multicast: bool = False) -> web.Response:
+    def _deliver(
+        self, to: list[str], messages: list[Any], multicast: bool = False, how: str = "push"
+    ) -> web.Response:
         for user in to:
             self.transcript.setdefault(user, []).extend(messages)
+            self.deliveries[user] += 1
+            self.delivered_by.setdefault(user, []).append("multicast" if multicast else how)
         sent = [{"id": uuid.uuid4().hex[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
         headers = {"x-line-request-id": str(uuid.uuid4())}
         return web.json_response({} if multicast else {"sentMessages": sent}, headers=headers)
+
+    def _unauthorised(self, request: web.Request) -> web.Response | None:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return _error(401, "Authentication failed. Confirm that the access token is valid.")
+        return None
+
+    async def _quota(self, request: web.Request) -> web.Response:
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
+        if self.quota_limit is None:
+            return web.json_response({"type": "none"})
+        return web.json_response({"type": "limited", "value": self.quota_limit})
+
+    async def _consumption(self, request: web.Request) -> web.Response:
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
+        return web.json_response({"totalUsage": self.quota_used})
 
     async def _content(self, request: web.Request) -> web.StreamResponse:
         self.calls.append(Call(request.path, {}, dict(request.headers), 200))

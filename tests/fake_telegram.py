@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +120,15 @@ class FakeTelegram:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     port: int = 0
+    # Flood limits, when a test or benchmark turns them on: messages a second overall (a
+    # sliding one-second window) and per chat (a bucket of `chat_burst` refilled at 1/s).
+    overall_rate: float | None = None
+    chat_burst: int = 3
+    sent_times: list[float] = field(default_factory=list)
+    throttled: int = 0
+    _chat_buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # Called on setWebhook before it is answered (a test checks the bot already listens).
+    on_set_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -295,6 +304,8 @@ class FakeTelegram:
         return self._queue[:100]
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        if self.on_set_webhook is not None:
+            await self.on_set_webhook(p)
         self.webhook = p
         return True
 
@@ -309,7 +320,25 @@ class FakeTelegram:
         return True
 
     async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
+        self._flood_check(int(p["chat_id"]))
         return self._record(p, p["text"])
+
+    def _flood_check(self, chat_id: int) -> None:
+        """429 with retry_after, as Telegram answers a bot over its limits."""
+        if self.overall_rate is None:
+            return
+        now = time.monotonic()
+        while self.sent_times and now - self.sent_times[0] >= 1.0:
+            self.sent_times.pop(0)
+        tokens, at = self._chat_buckets.get(chat_id, (float(self.chat_burst), now))
+        tokens = min(float(self.chat_burst), tokens + (now - at))
+        if len(self.sent_times) >= self.overall_rate or tokens < 1.0:
+            self.throttled += 1
+            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry "
+                    "after 1", "parameters": {"retry_after": 1}}  # fmt: skip
+            raise web.HTTPTooManyRequests(text=json.dumps(body), content_type="application/json")
+        self._chat_buckets[chat_id] = (tokens - 1.0, now)
+        self.sent_times.append(now)
 
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
         photo = p["photo"]

@@ -142,6 +142,7 @@ async def tg(runtime: Runtime, fake: FakeTelegram, mode: str) -> AsyncIterator[H
     if mode == "webhook":
         client = TestClient(TestServer(build_app(runtime)))
         await client.start_server()
+        await channel.on_listening()  # as bot.web.serve does: register once listening
     try:
         yield Harness(runtime, fake, channel, client)
     finally:

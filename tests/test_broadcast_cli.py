@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import sys
@@ -11,6 +12,9 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from bot.media import load_media
+from bot.messages import Outgoing, load_messages
+from storage.store import Store
 
 
 @dataclass
@@ -109,3 +113,32 @@ def test_meeting_create_list_attendees_update_cancel(cli) -> None:  # type: igno
     ]:
         err = cli(*args, code=1).stderr.strip()
         assert says in err and len(err.splitlines()) == 1, err
+
+
+def test_a_photo_goes_with_the_text_from_our_media_store(  # type: ignore[no-untyped-def]
+    cli, settings: Settings, tmp_path
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    (tmp_path / "poster.png").write_bytes(png)
+    (tmp_path / "notes.txt").write_text("not a photo")
+    done = cli("broadcast", "--to", "area:PTN01", "--text", "โปสเตอร์เวทีรับฟังปัญหา",
+               "--photo", str(tmp_path / "poster.png"), "--yes")  # fmt: skip
+    assert "Broadcast #1 queued" in done.stdout
+    err = cli("broadcast", "--to", "all", "--text", "x", "--photo", str(tmp_path / "notes.txt"),
+              "--yes", code=1).stderr  # fmt: skip
+    assert "is not a JPEG or PNG photo" in err
+
+    async def stored() -> tuple[list[Outgoing], bytes | None]:
+        store = await Store.open(settings.DATABASE_URL)
+        try:
+            async with store.tx() as tx:
+                [row] = [r for r in await tx.outbox_rows() if r["tag"] == "broadcast:1"][:1]
+                messages = load_messages(row["payload"])
+                media = await load_media(tx, messages[0].image_url or "")
+        finally:
+            await store.close()
+        return messages, None if media is None else media.data
+
+    messages, data = asyncio.run(stored())
+    assert "/media/" in (messages[0].image_url or "") and messages[0].image_url.endswith(".png")
+    assert "โปสเตอร์" in messages[0].text and data == png

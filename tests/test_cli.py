@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 
 
 @pytest.fixture
-def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+def cli(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
-    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=database_url)
 
     def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
         proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env,

@@ -229,7 +229,7 @@ async def test_edit_from_summary_and_typed_labels(runtime: Runtime, channel: str
     await chat.send("📝 ส่งความก้าวหน้า")  # typing a menu label works like pressing it
     await chat.send("เยี่ยมบ้านผู้สูงอายุ")
     assert "มีผู้เข้าร่วมกี่คน" in chat.text
-    await chat.send("สิบ")
+    await chat.send("หลายคน")
     assert "กรุณาพิมพ์ตัวเลข" in chat.text
     await chat.send("๑๒")
     await chat.send("ข้าม")

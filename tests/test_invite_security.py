@@ -45,7 +45,7 @@ async def test_stored_hash_is_keyed_not_plain_sha256(runtime: Runtime) -> None:
 
 async def test_codes_hashed_before_the_keyed_hash_still_work(settings: Settings) -> None:
     engine = make_engine(settings.DATABASE_URL)
-    await upgrade(engine, "0006_media_calendar")  # the schema before keyed hashes
+    await upgrade(engine, "0011_photo_fetches")  # the schema before keyed hashes
     plain = hashlib.sha256(b"K7MQ4XPD9R").hexdigest()
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO invites (code_hash, role, name, scope, created_at, "

@@ -23,7 +23,7 @@ from bot.channels.line import LineChannel
 from bot.channels.line_errors import part_key, translate
 from bot.channels.line_parse import parse_event
 from bot.channels.line_render import calls, render, split_text, utf16_len
-from bot.messages import Button, Outgoing
+from bot.messages import Button, Outgoing, dump_messages
 from bot.runtime import Runtime
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine, sign
@@ -208,25 +208,33 @@ def test_part_keys_are_stable_uuids() -> None:
 
 
 async def test_expired_reply_token_falls_back_to_a_push_with_the_retry_key(
-    line: LineChannel, fake: FakeLine
+    runtime: Runtime, line: LineChannel, fake: FakeLine
 ) -> None:
     token = fake.reply_token("Ulate0001")
     fake.expire(token)
-    key = "123e4567-e89b-12d3-a456-426614174000"
-    await line.send("Ulate0001", [Outgoing("ขอบคุณค่ะ")], reply_token=token, retry_key=key)
+    async with runtime.store.tx() as tx:
+        row = await tx.enqueue_row("line", "Ulate0001", dump_messages([Outgoing("ขอบคุณค่ะ")]),
+                                   "reply:line:late1", reply_token=token)  # fmt: skip
+    assert row is not None
+    await runtime.sender.deliver()
     reply, push = fake.calls
     assert (reply.path, reply.status) == ("/v2/bot/message/reply", 400)
     assert (push.path, push.status) == ("/v2/bot/message/push", 200)
-    assert push.body["to"] == "Ulate0001" and push.headers["X-Line-Retry-Key"] == key
+    assert push.body["to"] == "Ulate0001" and push.headers["X-Line-Retry-Key"] == row.retry_key
     assert fake.texts("Ulate0001") == ["ขอบคุณค่ะ"]
 
 
-async def test_a_used_reply_token_falls_back_to_a_push(line: LineChannel, fake: FakeLine) -> None:
+async def test_a_used_reply_token_is_reported_to_the_sender(
+    line: LineChannel, fake: FakeLine
+) -> None:
+    # The adapter does not push by itself: only the sender knows whether an earlier attempt
+    # of the same row used the token (then pushing would deliver the reply twice).
     token = fake.reply_token("Uused0001")
     await line.send("Uused0001", [Outgoing("หนึ่ง")], reply_token=token)
-    await line.send("Uused0001", [Outgoing("สอง")], reply_token=token, retry_key=None)
-    assert fake.texts("Uused0001") == ["หนึ่ง", "สอง"]
-    assert [c.status for c in fake.calls] == [200, 400, 200]
+    with pytest.raises(ReplyTokenInvalid):
+        await line.send("Uused0001", [Outgoing("สอง")], reply_token=token, retry_key=None)
+    assert fake.texts("Uused0001") == ["หนึ่ง"]
+    assert [c.status for c in fake.calls] == [200, 400]
 
 
 async def test_a_repeated_retry_key_counts_as_delivered(line: LineChannel, fake: FakeLine) -> None:

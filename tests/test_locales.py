@@ -73,7 +73,9 @@ def button_labels(lang: str) -> list[str]:
     labels += [t(x) for x in ("✖️ Cancel", "✅ Send", "✏️ Edit", "⏭️ Skip", "✅ Done", "↩️ Back",
                               "➖ Not counted", "✏️ Change", "📝 Progress update", "⚠️ A problem",
                               "Area", "What happened", "Participants", "Photo / location",
-                              "Problem", "Category", "Urgency")]  # fmt: skip
+                              "Problem", "Category", "Urgency", "Activity date", "📅 Today",
+                              "📅 Yesterday", "🏖️ On leave this week", "📅 On leave until…",
+                              "👋 I am back at work")]  # fmt: skip
     labels.append(t("✅ Yes, {n}", n=number(12_345)))
     return labels
 

@@ -89,10 +89,10 @@ async def test_line_poison_event_is_answered_like_any_stranger(
     assert "K7MQ4-XPD9R" in normal and "K7MQ4-XPD9R" in after[-1]  # told how to register
 
 
-def test_console_survives_invalid_utf8_on_stdin(tmp_path: Path) -> None:
+def test_console_survives_invalid_utf8_on_stdin(tmp_path: Path, database_url: str) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
-    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=database_url)
     script = b"hello \xff\xfe there\n/help\n"
     proc = subprocess.run([sys.executable, "-m", "bot", "console", "--as", "someone"],
                           input=script, env=env, cwd=tmp_path, capture_output=True,
@@ -101,3 +101,13 @@ def test_console_survives_invalid_utf8_on_stdin(tmp_path: Path) -> None:
     out = proc.stdout.decode()
     assert "Traceback" not in proc.stderr.decode(errors="replace")
     assert out.count("🤖") >= 2  # both lines answered
+
+
+async def test_an_oversized_line_body_is_answered_413(
+    runtime: Runtime, session: aiohttp.ClientSession, base_url: str
+) -> None:
+    raw = fl.body(fl.text_event("Ubig00001", "x" * (2 * 1024 * 1024)))
+    headers = {"X-Line-Signature": sign(raw), "Content-Type": "application/json"}
+    async with session.post(base_url + WEBHOOK_PATH, data=raw, headers=headers) as resp:
+        assert resp.status == 413
+    assert await count_rows(runtime, inbox) == 0

@@ -21,11 +21,13 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("command", ["web", "worker", "run"])
-def test_process_starts_and_stops_on_sigterm(command: str, tmp_path: Path) -> None:
+def test_process_starts_and_stops_on_sigterm(
+    command: str, tmp_path: Path, database_url: str
+) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
-    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=database_url,
                PORT=str(port))  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "bot", command], env=env, cwd=tmp_path,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip

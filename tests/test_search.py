@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from bot import search_cli
 from bot.cli import _parser
-from bot.config import load_settings
 from bot.demo import load_demo
 from bot.runtime import Runtime
 from bot.search import search
@@ -21,30 +17,7 @@ from storage.store import Store
 from tests.helpers import Chat
 from tests.search_support import add_report, person_id
 
-PG_URL = os.environ.get("PRASAN_TEST_POSTGRES_URL")
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """A migrated, demo-loaded store on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'search.db'}"
-    else:
-        if not PG_URL:
-            pytest.skip("PostgreSQL cases need PRASAN_TEST_POSTGRES_URL (.ci/run sets it)")
-        url = load_settings(DATABASE_URL=PG_URL).DATABASE_URL
-        engine = make_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    store = await Store.open(url)
-    await load_demo(store)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def ids(store: Store, query: str, who: str | None = None, since: datetime | None = None):  # type: ignore[no-untyped-def]
@@ -79,11 +52,12 @@ async def test_misspellings_thai_digits_ranking_and_scope(db: Store) -> None:
 
 
 async def test_reports_stored_before_the_index_are_found_after_the_migration(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
+    from bot.config import load_settings
     from storage.db import upgrade
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    url = load_settings(DATABASE_URL=database_url).DATABASE_URL
     engine = make_engine(url)
     await upgrade(engine, "0003_proactive_seams")
     await engine.dispose()

@@ -79,18 +79,43 @@ async def test_outbox_dedupe_claim_retry_and_block(db: Store) -> None:
         b = await tx.enqueue("telegram", "43", "[]", "digest:2:2026-11-21")
     assert a is not None and dup is None and b is not None
     async with db.tx() as tx:
-        claimed = await tx.claim_outbox(("telegram",))
-        assert {r.id for r in claimed} == {a, b}
-        assert await tx.claim_outbox(("telegram",)) == []  # leased, not handed out twice
-        await tx.outbox_sent(a)
-        await tx.outbox_retry(b, 0, "throttled")
+        claimed = await tx.claim_due("telegram", 10, "host:run")
+        assert {r.id for r in claimed.rows} == {a, b}
+        assert (await tx.claim_due("telegram", 10, "host:run")).rows == []  # leased
+        await tx.outbox_delivered([a])
+        await tx.outbox_later([b], tx.now(), "throttled")
     async with db.tx() as tx:
-        again = await tx.claim_outbox(("telegram",))
-        assert [r.id for r in again] == [b] and again[0].attempts == 2
+        again = await tx.claim_due("telegram", 10, "host:run")
+        assert [r.id for r in again.rows] == [b] and again.rows[0].attempts == 2
+        assert again.rows[0].failing_since is not None
         await tx.ensure_identity("telegram", "43")
         await tx.block_recipient("telegram", "43")
         assert (await tx.identity("telegram", "43")).active is False  # type: ignore[union-attr]
         assert await tx.outbox_counts() == {"sent": 1, "blocked": 1}
+
+
+async def test_outbox_multicast_groups_are_fixed_and_leases_taken_back(db: Store) -> None:
+    async with db.tx() as tx:
+        for i in range(5):
+            await tx.enqueue("line", f"U{i}", '[{"text":"same"}]', f"n:{i}")
+        await tx.enqueue("line", "U9", '[{"text":"other"}]', "n:9")
+    async with db.tx() as tx:
+        claimed = await tx.claim_due("line", 3, "host:run", multicast=True)
+        ((key, group),) = claimed.groups.items()
+        assert len(group) == 3  # identical payloads, grouped within the claim
+    async with db.tx() as tx:
+        assert await tx.reclaim_leases("other:worker") == 0
+        assert await tx.reclaim_leases("host:run") == 3  # due now, same group, same key
+        grouped = {r.id for r in group}
+        others = [r["id"] for r in await tx.outbox_rows() if r["id"] not in grouped]
+        await tx.outbox_delivered(others)
+        again = await tx.claim_due("line", 1, "host:run", multicast=True)
+        assert list(again.groups) == [key]  # the whole group although the limit was 1
+        assert sorted(r.id for r in again.groups[key]) == sorted(r.id for r in group)
+        await tx.outbox_dead([r.id for r in group], "gave up")
+        assert [d.id for d in await tx.dead_rows()] == sorted(r.id for r in group)
+        assert await tx.requeue_dead() == 3
+        assert await tx.outbox_counts() == {"pending": 3, "sent": 3}
 
 
 async def test_rollback_leaves_nothing_half_written(db: Store) -> None:
@@ -154,5 +179,5 @@ async def test_rows_for_a_blocked_identity_are_not_claimed(db: Store) -> None:
         queued = await tx.enqueue("telegram", "99", "[]", "notice:1")
         await tx.update_identity(ident.id, active=False)  # blocked after it was queued
     async with db.tx() as tx:
-        assert await tx.claim_outbox(("telegram",)) == []
+        assert (await tx.claim_due("telegram", 10, "host:run")).rows == []
         assert [r["status"] for r in await tx.outbox_rows() if r["id"] == queued] == ["blocked"]

@@ -24,6 +24,7 @@ from bot.messages import Incoming
 from bot.runtime import Runtime
 from storage.store import Store, Tx
 from storage.writer import MAX_BATCH
+from tests.databases import sqlite_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,6 +174,7 @@ def _sqlite_path(store: Store) -> str:
     return url.split("///", 1)[1]
 
 
+@sqlite_only
 async def test_the_loop_keeps_running_while_another_process_holds_the_write_lock(
     runtime: Runtime,
 ) -> None:

@@ -164,17 +164,28 @@ async def test_long_text_is_split_with_buttons_on_the_last_part(tg: Harness) -> 
 
 
 async def test_pacing_lets_a_reply_burst_then_one_message_a_period_per_chat() -> None:
-    pacer = Pacer(per_chat=10, burst=3)  # 10/s so the test is quick; the default is 1/s
+    pacer = Pacer(overall=10_000, per_chat=10, burst=3)  # 10/s so the test is quick (default 1/s)
     loop = asyncio.get_running_loop()
     start = loop.time()
     for chat in (1, 2, 3, 1, 2, 3, 1, 2, 3):  # three chats, a burst each: no waiting
         async with pacer.slot(chat):
             pass
-    assert loop.time() - start < 0.05
+    assert loop.time() - start < 0.2  # no per-chat wait (that would be ≥ 0.1 s a message)
     for _ in range(3):  # the fourth and later messages to one chat wait their turn
         async with pacer.slot(1):
             pass
     assert loop.time() - start >= 0.25
+
+
+async def test_pacing_overall_never_lets_more_than_30_go_in_any_second() -> None:
+    pacer = Pacer()  # the defaults: evenly spaced, a little under 30 a second
+    loop = asyncio.get_running_loop()
+    times = []
+    for chat in range(40):  # forty different chats: only the overall limit applies
+        async with pacer.slot(chat):
+            times.append(loop.time())
+    # Not a burst of 30 and then 30 a second (a token bucket's 60 in the first second).
+    assert all(later - first >= 1.0 for first, later in zip(times, times[30:], strict=False))
 
 
 SEND_ERRORS: list[tuple[str, int, dict[str, Any], type[Exception]]] = [

@@ -186,12 +186,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def env(tmp_path: Path, fake: FakeTelegram) -> dict[str, str]:
-    """A clean environment for the CLI: tmp SQLite, the fake Bot API, a free port."""
+def env(tmp_path: Path, fake: FakeTelegram, database_url: str) -> dict[str, str]:
+    """A clean environment for the CLI: a fresh database, the fake Bot API, a free port."""
     keep = {k: v for k, v in os.environ.items()
             if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k not in ("DATABASE_URL", "PORT")}  # fmt: skip
     return keep | {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "DATABASE_URL": database_url,
         "PYTHAINLP_OFFLINE": "1",
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_API_URL": fake.api_url,

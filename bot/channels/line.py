@@ -31,12 +31,13 @@ from linebot.v3.messaging import (
 from linebot.v3.webhook import WebhookParser
 from pydantic import ValidationError
 
-from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed, ReplyTokenInvalid
+from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed, Throttled
 from bot.channels.line_errors import ContentTooLarge, part_key, translate
 from bot.channels.line_parse import CHANNEL, parse_event
 from bot.channels.line_render import calls, render
 from bot.logsafe import log_failure
 from bot.messages import Incoming, Outgoing
+from bot.outbox_policy import Pause, Spacer
 
 if TYPE_CHECKING:
     from bot.inbound import Inbound
@@ -84,6 +85,11 @@ class LineChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._stopping = False
+        # LINE's rate limits: push 2,000 and multicast 200 requests a second; a little under.
+        # https://developers.line.biz/en/reference/messaging-api/#rate-limits
+        self._push_pace = Spacer(1900)
+        self._multicast_pace = Spacer(190)
+        self.pause = Pause()  # a 429's Retry-After, for the whole channel
 
     # ---- receive ---------------------------------------------------------------------
 
@@ -160,20 +166,21 @@ class LineChannel:
         reply_token: str | None = None,
         retry_key: str | None = None,
     ) -> None:
-        """Reply while the token is fresh, else push; at most five message objects a call."""
-        # Only pushes carry a retry key: if a later call of a multi-call reply fails, the
-        # retry pushes the replied part once more (rare: replies are rarely over five objects).
-        for i, batch in enumerate(_to_sdk(calls(render(messages)))):
-            if i == 0 and reply_token:
-                request = ReplyMessageRequest(reply_token=reply_token, messages=batch)
-                try:
-                    await self._api(self.api.reply_message, request)
-                    continue
-                except ReplyTokenInvalid:
-                    # A used or expired reply token: send the same messages again as a push.
-                    # https://developers.line.biz/en/reference/messaging-api/#send-reply-message
-                    log.info("LINE reply token refused, pushing instead")
+        """Reply with the token if it all fits one call, else push; ≤ 5 message objects a call.
+
+        A refused reply token raises ReplyTokenInvalid: the sender decides whether to push
+        (it knows whether an earlier attempt may have used the token).
+        """
+        batches = _to_sdk(calls(render(messages)))
+        if reply_token and len(batches) == 1:
+            # A reply carries no retry key: only a one-call reply can be known delivered or
+            # not as a whole. (https://developers.line.biz/en/reference/messaging-api/#send-reply-message)
+            request = ReplyMessageRequest(reply_token=reply_token, messages=batches[0])
+            await self._api(self.api.reply_message, request)
+            return
+        for i, batch in enumerate(batches):
             push = PushMessageRequest(to=recipient, messages=batch)
+            await self._push_pace.turn(self.pause.check)
             await self._keyed(self.api.push_message, push, part_key(retry_key, i))
 
     async def multicast(
@@ -186,8 +193,19 @@ class LineChannel:
             to = list(recipients[start : start + MULTICAST_MAX])
             for batch in batches:
                 request = MulticastRequest(to=to, messages=batch)
+                await self._multicast_pace.turn(self.pause.check)
                 await self._keyed(self.api.multicast, request, part_key(retry_key, part))
                 part += 1
+
+    async def quota(self) -> tuple[int, int | None]:
+        """Messages counted this month, and the monthly limit (None: no limit)."""
+        # https://developers.line.biz/en/reference/messaging-api/#get-quota
+        limit = await self._api(self.api.get_message_quota)
+        used = await self._api(self.api.get_message_quota_consumption)
+        kind = getattr(limit, "type", None)
+        kind = getattr(kind, "value", kind)  # the SDK gives an enum
+        value = getattr(limit, "value", None) if kind == "limited" else None
+        return int(getattr(used, "total_usage", 0) or 0), value
 
     async def _keyed(self, call: Call, request: Any, key: str | None) -> None:
         try:
@@ -198,6 +216,7 @@ class LineChannel:
             log.info("LINE retry key already accepted; not sent again")
 
     async def _api(self, call: Call, *args: Any, **kw: Any) -> Any:
+        self.pause.check()  # after a 429, nothing goes to LINE until Retry-After has passed
         try:
             return await call(*args, _request_timeout=REQUEST_TIMEOUT, **kw)
         except ValidationError:
@@ -206,7 +225,10 @@ class LineChannel:
             log.warning("LINE accepted the request but its response was not understood")
             return None
         except ApiException as exc:
-            raise translate(exc.status or 0, exc.body, exc.headers) from None
+            error = translate(exc.status or 0, exc.body, exc.headers)
+            if isinstance(error, Throttled):
+                self.pause.hold(error.retry_after)
+            raise error from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise ConnectionFailed(f"LINE unreachable: {type(exc).__name__}") from None
 

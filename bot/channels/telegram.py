@@ -23,7 +23,7 @@ from aiohttp import web
 from telegram import Bot, BotCommand, Message, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.channels.errors import ConfigError
+from bot.channels.errors import ConfigError, Throttled
 from bot.channels.telegram_parse import ALLOWED_UPDATES, CHANNEL, parse_update
 from bot.channels.telegram_poll import Poller
 from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
@@ -32,6 +32,7 @@ from bot.config import LANGUAGES
 from bot.logsafe import log_failure
 from bot.media import fetch_by_url
 from bot.messages import Incoming, Outgoing
+from bot.outbox_policy import Pause
 
 if TYPE_CHECKING:
     from bot.inbound import Inbound
@@ -59,11 +60,13 @@ class TelegramChannel:
         self.inbound = inbound
         self.poll_timeout = poll_timeout
         self.secret: str | None = None  # set in webhook mode
+        self._webhook_url: str | None = None
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns: dict[str, asyncio.Lock] = {}  # one per chat: a few hundred people
         self.pacer = pacer or Pacer()
+        self.pause = Pause()  # a 429's Retry-After, for the whole channel
         self._sent_parts: OrderedDict[str, int] = OrderedDict()
         # Our own images (charts) are uploaded as bytes: no public URL needed for Telegram.
         self.media: Callable[[str], Awaitable[bytes | None]] | None = None
@@ -87,7 +90,8 @@ class TelegramChannel:
         # A retried outbox row resumes after the parts that already went out: no repeats.
         done = self._sent_parts.get(retry_key, 0) if retry_key else 0
         for index in range(done, len(parts)):
-            async with self.pacer.slot(chat_id):
+            # After a 429 no request goes until Retry-After has passed, for any chat.
+            async with self.pacer.slot(chat_id, self.pause.check):
                 await self._call(self._send_part(chat_id, parts[index]))
             if retry_key:
                 self._sent_parts[retry_key] = index + 1
@@ -110,7 +114,10 @@ class TelegramChannel:
         try:
             return await request
         except TelegramError as exc:
-            raise channel_error(exc, self.bot.token) from None
+            error = channel_error(exc, self.bot.token)
+            if isinstance(error, Throttled):
+                self.pause.hold(error.retry_after)
+            raise error from None
 
     async def download(self, file_id: str) -> bytes:
         """The bytes of a file we keep by reference (a report photo's file_id)."""
@@ -187,20 +194,33 @@ class TelegramChannel:
 
     # webhook
 
+    def expect_webhook(self, url: str, secret: str) -> None:
+        """Webhook mode: accept updates signed with `secret`; register `url` once listening."""
+        self.secret = secret
+        self._webhook_url = url
+
+    async def on_listening(self) -> None:
+        """The web server is up: now Telegram may be told where to POST (not before)."""
+        if self._webhook_url is not None and self.secret is not None:
+            await self.use_webhook(self._webhook_url, self.secret)
+
     async def use_webhook(self, url: str, secret: str) -> None:
         """Ask Telegram to POST updates to `url`, signed with `secret`."""
         self.secret = secret
         await self._call(
             self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         )
-        log.info("telegram webhook registered at %s", urlsplit(url).netloc)
+        # The host only: a URL may carry a username and password for a proxy.
+        parts = urlsplit(url)
+        where = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+        log.info("telegram webhook registered at %s", where)
 
     def add_routes(self, app: web.Application) -> None:
         """Serve POST /webhooks/telegram on the shared web server (webhook mode only)."""
         if self.secret is not None:
-            app.router.add_post(WEBHOOK_PATH, self._webhook)
+            app.router.add_post(WEBHOOK_PATH, self.webhook)
 
-    async def _webhook(self, request: web.Request) -> web.Response:
+    async def webhook(self, request: web.Request) -> web.Response:
         """Check the secret, store the update, answer 200 at once, handle it in the background."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if self.secret is None or not hmac.compare_digest(given, self.secret.encode()):
@@ -208,6 +228,8 @@ class TelegramChannel:
             return web.Response(status=403)
         try:
             update = Update.de_json(await request.json(), self.bot)
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413)
         except Exception:  # not JSON, or not an update
             return web.Response(status=400)
         inc = parse_update(update)
@@ -280,8 +302,9 @@ async def start_channel(runtime: Runtime, receive: bool) -> TelegramChannel:
             return channel
         await channel.set_commands(settings.PRASAN_LANGUAGE)
         if settings.TELEGRAM_WEBHOOK_URL:
-            await channel.use_webhook(webhook_url(settings.TELEGRAM_WEBHOOK_URL),
-                                      await _webhook_secret(runtime))  # fmt: skip
+            # Registered by on_listening(), once the web server can take the first delivery.
+            channel.expect_webhook(webhook_url(settings.TELEGRAM_WEBHOOK_URL),
+                                   await _webhook_secret(runtime))  # fmt: skip
         else:
             await channel.start_polling()
     except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
@@ -26,6 +26,7 @@ from bot.channels.errors import (
     ContactStopped,
     Throttled,
 )
+from bot.outbox_policy import Spacer
 
 # PTB 22 warns on every read of a duration (RetryAfter.retry_after, even inside its own
 # constructor) unless opted in to timedelta values, as PTB itself recommends.
@@ -67,21 +68,26 @@ class Pacer:
     """
 
     def __init__(
-        self, overall: float = 30, per_chat: float = 1, per_group: float = 20 / 60, burst: int = 3
+        self, overall: float = 29.5, per_chat: float = 1, per_group: float = 20 / 60, burst: int = 3
     ) -> None:
-        self._overall = AsyncLimiter(overall, 1)
+        # Overall, evenly spaced and a little under 30: a token bucket would let 30 go in the
+        # first instant and 30 more in that same second.
+        self._overall = Spacer(overall)
         self._rates = (per_chat, per_group)
         self._burst = burst
         self._chats: dict[int, AsyncLimiter] = {}
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat_id: int | None = None) -> AsyncIterator[None]:
-        """Wait for a turn overall and, given a chat, that chat's turn."""
+    async def slot(
+        self, chat_id: int | None = None, check: Callable[[], None] | None = None
+    ) -> AsyncIterator[None]:
+        """Wait for a turn overall and, given a chat, that chat's turn (`check` may refuse)."""
         if chat_id is None:
-            async with self._overall:
-                yield
+            await self._overall.turn(check)
+            yield
             return
-        async with self._chat(chat_id), self._overall:
+        async with self._chat(chat_id):
+            await self._overall.turn(check)
             yield
 
     def _chat(self, chat_id: int) -> AsyncLimiter:

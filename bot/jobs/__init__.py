@@ -6,10 +6,13 @@ package imports them all, so the scheduler and the CLI see every job.
 
 from __future__ import annotations
 
+from bot.jobs import digests as digests
+
 # Job modules register themselves on import; add new ones here.
 from bot.jobs import escalation as escalation
 from bot.jobs import housekeeping as housekeeping  # media cleanup
 from bot.jobs import meetings as meetings
+from bot.jobs import reminders as reminders
 from bot.jobs import retention as retention
 from bot.jobs.base import (
     JOBS,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .normalization import normalize
 
-__all__ = ["participants", "participants_normalized"]
+__all__ = ["Count", "count_people", "participants", "participants_normalized", "thai_number"]
 
 _MAX = 100_000
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
@@ -35,6 +36,44 @@ _NOT_PARTICIPANTS = re.compile(
     # nor are the people invited, targeted or expected, only those who came
     r"|เชิญ|เป้าหมาย|ตั้งเป้า|คาดว่า|ลงชื่อไว้)[^\d\n]{0,12}$"
 )
+# Thai number words ("สามสิบ", "ยี่สิบห้า") before a unit for people are read as digits.
+_THAI_DIGITS = {"ศูนย์": 0, "หนึ่ง": 1, "เอ็ด": 1, "สอง": 2, "ยี่": 2, "สาม": 3, "สี่": 4,
+                "ห้า": 5, "หก": 6, "เจ็ด": 7, "แปด": 8, "เก้า": 9}  # fmt: skip
+_THAI_UNITS = {"สิบ": 10, "ร้อย": 100, "พัน": 1_000, "หมื่น": 10_000, "แสน": 100_000}
+_WORD = "|".join(sorted([*_THAI_DIGITS, *_THAI_UNITS], key=len, reverse=True))
+_THAI_NUMBER = re.compile(rf"(?<!หลาย)(?:{_WORD})+")
+_NUMBER_WORDS_BEFORE_UNIT = re.compile(
+    rf"(?<!หลาย)((?:{_WORD})+)(?=\s*(?:กว่า|เศษ)?\s*(?:คน(?!ร้าย)|ท่าน|ราย(?!งาน|ได้)|ครัวเรือน))"
+)
+_PIECE = re.compile(_WORD)
+
+
+def thai_number(words: str) -> int | None:
+    """'ยี่สิบห้า' → 25, 'หนึ่งร้อยสามสิบ' → 130; None if `words` is not only a number."""
+    if not words or _THAI_NUMBER.fullmatch(words) is None:
+        return None
+    total, current = 0, 0
+    for piece in _PIECE.findall(words):
+        if piece in _THAI_DIGITS:
+            current = _THAI_DIGITS[piece]
+        else:
+            total += (current or 1) * _THAI_UNITS[piece]
+            current = 0
+    return total + current
+
+
+def digits_for_words(text: str) -> str:
+    """Thai number words followed by a unit for people become digits: 'สามสิบคน' → '30คน'."""
+    return _NUMBER_WORDS_BEFORE_UNIT.sub(lambda m: str(thai_number(m.group(1)) or m.group(1)), text)
+
+
+# A group named just before a count: "ชาย 10 คน หญิง 15 คน" is 25 people in two groups.
+_GROUP = re.compile(
+    r"(ผู้ชาย|ผู้หญิง|ชาย|หญิง|เด็กและเยาวชน|เด็ก|เยาวชน|ผู้สูงอายุ|ผู้ใหญ่|ผู้นำศาสนา|ผู้นำชุมชน"
+    r"|แกนนำ|นักเรียน|นักศึกษา|ครู|อสม\.?|ผู้ปกครอง|สตรี|ผู้พิการ"
+    r"|(?i:men|women|male|female|boys|girls|youth|lelaki|perempuan|wanita|belia))"
+    r"\s*(?:จำนวน|ประมาณ)?\s*:?\s*$"
+)
 _TOTAL = re.compile(r"(?:รวม|ทั้งหมด|ทั้งสิ้น|ทั้งหมดรวม)\s*(?:จำนวน|ได้)?\s*$")
 
 
@@ -43,9 +82,20 @@ def _value(raw: str) -> int | None:
     return value if 1 <= value <= _MAX else None
 
 
-def participants_normalized(text: str) -> int | None:
-    """Like participants(), for text that is already normalised."""
+@dataclass(frozen=True)
+class Count:
+    """How many took part, and the groups the text named ("ชาย", 10), ("หญิง", 15)."""
+
+    total: int
+    groups: tuple[tuple[str, int], ...] = ()
+
+
+def count_people(text: str) -> Count | None:
+    """The participants of already-normalised text, with any breakdown by group kept."""
+    text = digits_for_words(text)
     counts: list[int] = []
+    groups: list[tuple[str, int]] = []
+    total: int | None = None
     for match in _PEOPLE.finditer(text):
         before = text[max(0, match.start() - 24) : match.start()]
         if _NOT_PARTICIPANTS.search(before):
@@ -54,18 +104,35 @@ def participants_normalized(text: str) -> int | None:
         if value is None:
             continue
         # "ชาย 20 คน หญิง 15 คน รวม 35 คน": the stated total wins.
-        if _TOTAL.search(before):
-            return value
-        counts.append(value)
-    if counts:
+        if _TOTAL.search(before) and total is None:
+            total = value
+            continue
+        group = _GROUP.search(before)
+        if group is not None:
+            groups.append((group.group(1), value))
+        else:
+            counts.append(value)
+    parts = sum(n for _, n in groups)
+    if total is not None:
+        return Count(total, tuple(groups) if parts == total else ())
+    if len(groups) >= 2 and parts >= max(counts, default=0):
+        # Two or more groups and no larger whole: the groups make up the whole.
+        return Count(parts, tuple(groups))
+    if counts or groups:
         # Otherwise the largest count is the whole group; smaller ones are its parts.
-        return max(counts)
+        return Count(max(counts + [n for _, n in groups]))
     for pattern in (_LABELLED, _HOUSEHOLDS):
         for match in pattern.finditer(text):
             value = _value(match.group(1))
             if value is not None:
-                return value
+                return Count(value)
     return None
+
+
+def participants_normalized(text: str) -> int | None:
+    """Like participants(), for text that is already normalised."""
+    found = count_people(text)
+    return None if found is None else found.total
 
 
 def participants(text: str) -> int | None:

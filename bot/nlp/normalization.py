@@ -15,7 +15,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["normalize", "normalize_full"]
+__all__ = ["MAX_CHARS", "normalize", "normalize_full"]
+
+# Longer than any chat message (Telegram 4096, LINE 5000 characters): text past this is not
+# read by the NLP at all (a paste accident on the console must not hold the event loop).
+MAX_CHARS = 10_000
 
 _TONES = "\u0e48-\u0e4b"  # ่ ้ ๊ ๋
 _ABOVE = "\u0e31\u0e34-\u0e37\u0e47\u0e4d"  # ั ิ ี ึ ื ็ ํ
@@ -35,8 +39,15 @@ _TABLE.update({c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]})
 _TABLE.update({ord("\n"): "\n", ord("\r"): "\n", ord("\t"): " ", 0x0B: " ", 0x0C: " "})
 
 _NEEDS_TRANSLATE = re.compile(f"[{_ZERO_WIDTH}\u0e50-\u0e59\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_NEWLINE_RUN = re.compile(r"\s*\n\s*")
+# One pass over maximal whitespace runs (a run with a newline becomes one newline, any other
+# one space); `\s*\n\s*` would rescan a long run of spaces from every position in it.
+_WHITESPACE_RUN = re.compile(r"\s+")
 _SPACE_RUN = re.compile(r"[^\S\n]+")
+
+
+def _one_space(m: re.Match[str]) -> str:
+    return "\n" if "\n" in m.group() else " "
+
 
 # Each (pattern, replacement) mirrors one rule of pythainlp.util.normalize.
 _Repl = str | Callable[[re.Match[str]], str]
@@ -44,9 +55,11 @@ _THAI_FIXES: tuple[tuple[re.Pattern[str], _Repl], ...] = (
     # "พ ุ่ม" -> "พุ่ม": a space typed before a mark, unless the consonant ends a syllable
     (re.compile(f"([{_CONSONANTS}])(?<![{_VOWELS}][{_CONSONANTS}]) ([{_DANGLING}])"), r"\1\2"),
     (re.compile("\u0e40\u0e40"), "\u0e41"),  # เ + เ -> แ
-    (re.compile(f"([{_TONES}\u0e4c]+)([{_ABOVE}{_BELOW}]+)"), r"\2\1"),  # tone before vowel
+    # Runs are matched from their first character only, possessively: a long run of marks
+    # with no vowel after it must cost one pass, not one pass per starting position.
+    (re.compile(f"(?<![{_TONES}\u0e4c])([{_TONES}\u0e4c]++)([{_ABOVE}{_BELOW}]+)"), r"\2\1"),
     (re.compile(f"\u0e4d([{_TONES}]*)\u0e32"), "\\1\u0e33"),  # ํ + า -> ำ
-    (re.compile(f"([{_FOLLOW}]+)([{_TONES}]+)"), r"\2\1"),  # tone after follow vowel
+    (re.compile(f"(?<![{_FOLLOW}])([{_FOLLOW}]++)([{_TONES}]+)"), r"\2\1"),  # tone after follow
     (re.compile("([^\u0e24\u0e26])\u0e45"), "\\1\u0e32"),  # ๅ -> า except after ฤ ฦ
     # Doubled vowels and signs.  (pythainlp also merges them across spaces, "า า";
     # that is garbage either way, and leaving it keeps the fast screen exact.)
@@ -88,13 +101,37 @@ _ASCII_SUSPECT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|[ \n][ \n]")
 _OTHER_SPACE = re.compile("[\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
+def _combining_class() -> str:
+    """A regex class of every character NFC reorders (canonical combining class > 0)."""
+    ranges: list[str] = []
+    start = prev = -2
+    for cp in range(0x300, 0x30000):
+        if unicodedata.combining(chr(cp)):
+            if cp != prev + 1:
+                if start >= 0:
+                    ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+                start = cp
+            prev = cp
+    ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+    return "".join(ranges)
+
+
+# NFC sorts each run of combining marks by insertion sort: quadratic on a long run (a 30k run
+# of alternating ุ and ่ took 2.6 s). No script stacks more than a few marks on a letter, so
+# a run is cut to MAX_MARKS before NFC sees it.
+MAX_MARKS = 16
+_MARK_RUN = re.compile(f"[{_combining_class()}]{{{MAX_MARKS + 1},}}")
+
+
 def normalize_full(text: str) -> str:
     """Normalise without the fast screen (the reference the screen is tested against)."""
+    if not text.isascii():
+        text = _MARK_RUN.sub(lambda m: m.group()[:MAX_MARKS], text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     if _NEEDS_TRANSLATE.search(text):
         text = text.translate(_TABLE)
-    text = _SPACE_RUN.sub(" ", _NEWLINE_RUN.sub("\n", text))
+    text = _WHITESPACE_RUN.sub(_one_space, text)
     if not text.isascii():
         for pattern, repl in _THAI_FIXES:
             text = pattern.sub(repl, text)
@@ -105,6 +142,7 @@ def normalize_full(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return ``text`` in NFC with clean whitespace, ASCII digits and Thai marks in order."""
+    text = text[:MAX_CHARS]
     if text.isascii():
         return normalize_full(text) if _ASCII_SUSPECT.search(text) else text.strip()
     classes = text.encode("cp874", "replace").translate(_CLASSES)

@@ -1,8 +1,8 @@
 """people and data safety: keyed invite hashes, per-code lockout, revocation, erasure and
 retention markers, and an append-only audit log
 
-Revision ID: 0007_people_safety
-Revises: 0006_media_calendar
+Revision ID: 0012_people_safety
+Revises: 0011_photo_fetches
 Create Date: 2026-11-30
 """
 
@@ -13,8 +13,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_people_safety"
-down_revision = "0006_media_calendar"
+revision = "0012_people_safety"
+down_revision = "0011_photo_fetches"
 branch_labels = None
 depends_on = None
 
