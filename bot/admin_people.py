@@ -89,9 +89,9 @@ def _when(dt: datetime | None, settings: Settings) -> str:
 
 async def _scope_text(tx: Tx, person_id: int) -> str:
     places = await tx.places(await tx.scope_of(person_id))
-    return "; ".join(
-        "all" if p.kind == "all" else f"{p.code} {p.name}" if p.kind == "area"
-        else f"{p.kind} {p.name}" for p in places
+    return " ".join(
+        "all" if p.kind == "all" else f"{p.code} ({p.name})" if p.kind == "area"
+        else f"{p.kind}:{p.name}" for p in places
     )  # fmt: skip
 
 

@@ -49,10 +49,10 @@ def test_people_list_filters_and_show(cli) -> None:  # type: ignore[no-untyped-d
         ("admin", "เจ้าหน้าที่สำนักงานโครงการ"), ("coordinator", "ฟาตีมะห์ ดอเลาะ"),
         ("coordinator", "สมชาย ใจดี"), ("supervisor", "อรุณี ศรีสุข")]  # fmt: skip
     somchai = next(r for r in listed if r["name"] == "สมชาย ใจดี")
-    assert somchai["scope"] == "PTN01 บ้านบางปู; PTN02 บ้านตะโละกาโปร์"
+    assert somchai["scope"] == "PTN01 (บ้านบางปู) PTN02 (บ้านตะโละกาโปร์)"
     assert somchai["channels"] == "console" and somchai["active"] == "yes"
     arunee = next(r for r in listed if r["role"] == "supervisor")
-    assert arunee["scope"] == "province ปัตตานี"
+    assert arunee["scope"] == "province:ปัตตานี"
     coords = rows(cli("people", "list", "--role", "coordinator").stdout)
     assert {r["name"] for r in coords} == {"สมชาย ใจดี", "ฟาตีมะห์ ดอเลาะ"}
     in_ptn01 = rows(cli("people", "list", "--area", "PTN01").stdout)  # covered by scope
@@ -62,7 +62,7 @@ def test_people_list_filters_and_show(cli) -> None:  # type: ignore[no-untyped-d
     assert "unknown area code 'NOPE'" in cli("people", "list", "--area", "NOPE", ok=False).stderr
     cli("console", "--as", "somchai", stdin="สวัสดี\n")
     shown = cli("people", "show", somchai["id"]).stdout
-    assert "role: coordinator" in shown and "scope: PTN01 บ้านบางปู; PTN02" in shown
+    assert "role: coordinator" in shown and "scope: PTN01 (บ้านบางปู) PTN02" in shown
     assert "reports: 0" in shown and "console (active)" in shown
     assert "last seen: " in shown and "2569 BE" in shown  # they just wrote
     assert "no person with id 99" in cli("people", "show", "99", ok=False).stderr
