@@ -6,16 +6,18 @@ import argparse
 import csv
 import getpass
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
+from bot import access
+from bot.admin_people import REFUSALS, ScopeError, scope_from_args
 from bot.config import Settings
 from bot.dates import BE_OFFSET, format_date
 from bot.demo import load_demo, load_geography
 from bot.export import write_reports
-from bot.invites import VALID_DAYS, hash_code, new_code
+from bot.export_followup import followup_columns
 from storage.db import make_engine, upgrade
-from storage.store import Store, Tx, utcnow
+from storage.store import Store
 
 
 def _actor() -> str:
@@ -64,41 +66,19 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
-            await load_geography(tx)
-            scope: list[list[object]] = []
-            for code in args.area:
-                area = await tx.area_by_code(code)
-                if area is None:
-                    return _fail(f"unknown area code {code!r} (see `prasan areas list`)")
-                scope.append(["area", area.id])
-            for name in args.district:
-                did = await tx.find_district(name)
-                if did is None:
-                    return _fail(f"unknown or ambiguous district {name!r}")
-                scope.append(["district", did])
-            for name in args.province:
-                pid = await tx.find_province(name)
-                if pid is None:
-                    return _fail(f"unknown province {name!r}")
-                scope.append(["province", pid])
-            if args.role == "admin" or args.all:
-                scope = [["all", None]]
-            if args.role == "coordinator" and any(k != "area" for k, _ in scope):
-                return _fail("a coordinator's scope is areas: use --area CODE")
-            if not scope:
-                return _fail("give --area CODE (or for a supervisor --district, --province, --all)")
-            code = new_code()
-            expires = utcnow() + timedelta(days=VALID_DAYS)
-            invite_id = await tx.create_invite(hash_code(code.replace("-", "")), args.role,
-                                               args.name, scope, expires)  # fmt: skip
-            await tx.audit(_actor(), "invite_created", invite_id=invite_id, role=args.role,
-                           scope=scope)  # fmt: skip
+            try:
+                scope = await scope_from_args(tx, args)
+                made = await access.create_invite(tx, _actor(), args.role, scope, args.name)
+            except ScopeError as exc:
+                return _fail(str(exc))
+            except access.AccessError as exc:
+                return _fail(REFUSALS[exc.reason])
     finally:
         await store.close()
-    until = format_date(expires, settings.timezone, "en")
+    until = format_date(made.expires_at, settings.timezone, "en")
     who = f" for {args.name}" if args.name else ""
     print(f"One-time {args.role} invite{who}, valid until {until}. Send this code to the person:")
-    print(code)
+    print(made.code)
     return 0
 
 
@@ -109,20 +89,12 @@ async def _link_invite(person_id: int, settings: Settings) -> int:
             person = await tx.person(person_id)
             if person is None or not person.active:
                 return _fail(f"no active person with id {person_id} (see `prasan people list`)")
-            code = new_code()
-            expires = utcnow() + timedelta(days=VALID_DAYS)
-            invite_id = await tx.create_invite(
-                hash_code(code.replace("-", "")), person.role, person.name, [], expires,
-                person_id=person.id,
-            )  # fmt: skip
-            await tx.audit(
-                _actor(), "link_invite_created", invite_id=invite_id, person_id=person.id
-            )
+            made = await access.create_link_invite(tx, _actor(), person)
     finally:
         await store.close()
-    until = format_date(expires, settings.timezone, "en")
+    until = format_date(made.expires_at, settings.timezone, "en")
     print(f"One-time code linking one more chat app to {person.name}, valid until {until}:")
-    print(code)
+    print(made.code)
     return 0
 
 
@@ -194,39 +166,6 @@ async def areas_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def people_list(args: argparse.Namespace, settings: Settings) -> int:
-    """Print people with role, channels and scope."""
-    store = await Store.open(settings.DATABASE_URL)
-    out = csv.writer(sys.stdout)
-    out.writerow(["id", "name", "role", "language", "channels", "scope"])
-    try:
-        async with store.tx() as tx:
-            for p in await tx.people_list():
-                idents = await tx.identities_of(p.id)
-                scope = await tx.scope_of(p.id)
-                channels = " ".join(sorted({i.channel for i in idents}))
-                scope_text = await _scope_names(tx, p.id, scope)
-                out.writerow([p.id, p.name, p.role, p.language, channels, scope_text])
-    finally:
-        await store.close()
-    return 0
-
-
-async def _scope_names(tx: Tx, person_id: int, scope: list[tuple[str, int | None]]) -> str:
-    """A scope as people read it: area codes, district and province names, or 'all'."""
-    if any(kind == "all" for kind, _ in scope):
-        return "all"
-    words: list[str] = []
-    for kind in ("province", "district"):
-        ids = [ref for k, ref in scope if k == kind and ref is not None]
-        if ids:
-            words += [f"{kind}:{th}" for th, _ in (await tx.place_names(kind, ids)).values()]
-    area_ids = {ref for k, ref in scope if k == "area"}
-    words += [f"{a.code} ({a.name})" for a in await tx.areas_of_person(person_id)
-              if a.id in area_ids]  # fmt: skip
-    return " ".join(words)
-
-
 def read_cli_date(text: str, option: str) -> date | None:
     """YYYY-MM-DD in the Common or Buddhist Era (2569-11-30 is 2026-11-30); says which it read."""
     try:
@@ -259,12 +198,24 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
-            rows = await tx.export_reports(since)
+            area_ids = None
+            if args.for_person is not None:
+                viewer = await tx.person(args.for_person)
+                if viewer is None:
+                    return _fail(f"no person with id {args.for_person}")
+                try:
+                    area_ids = await access.export_area_ids(tx, viewer)
+                except access.AccessError:
+                    return _fail(f"person {viewer.id} is a {viewer.role}: exports are for "
+                                 "admins and supervisors")  # fmt: skip
+            rows = await tx.export_reports(since, area_ids)
+            extras = await followup_columns(tx, settings, [r.id for r in rows])
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
-                           format=args.format, out=args.out or "stdout")  # fmt: skip
+                           format=args.format, out=args.out or "stdout",
+                           for_person=args.for_person)  # fmt: skip
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out)
+    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
         print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
     return 0

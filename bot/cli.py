@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import admin_jobs
+from bot import admin_jobs, cli_people, logsafe
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -46,15 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")
     imp.add_argument("file")
     asub.add_parser("list", help="list areas")
-    pp = sub.add_parser("people", help="manage people")
-    psub = pp.add_subparsers(dest="people_command", required=True, metavar="ACTION")
-    psub.add_parser("list", help="list people")
+    cli_people.add_commands(sub)
     e = sub.add_parser("export", help="export data")
     esub = e.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     er = esub.add_parser("reports", help="export reports as CSV or XLSX")
     er.add_argument("--since", metavar="YYYY-MM-DD")
     er.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     er.add_argument("--out", metavar="FILE", help="default: stdout for csv")
+    er.add_argument("--for", dest="for_person", type=int, metavar="PERSON_ID",
+                    help="only what this supervisor's scope covers (as they would see it)")  # fmt: skip
     se = sub.add_parser("search", help="search reports (Thai), best matches first")
     se.add_argument("query")
     se.add_argument("--as", dest="person", type=int, metavar="PERSON_ID",
@@ -87,7 +87,6 @@ def _command(args: argparse.Namespace) -> Command:
         ("invite", None): admin.invite,
         ("areas", "import"): admin.areas_import,
         ("areas", "list"): admin.areas_list,
-        ("people", "list"): admin.people_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("search", None): search_cli.search_reports,
@@ -101,6 +100,7 @@ def _command(args: argparse.Namespace) -> Command:
         ("meeting", "attendees"): admin_meeting.attendees,
         ("meeting", "update"): admin_meeting.update,
         ("meeting", "cancel"): admin_meeting.cancel,
+        **cli_people.commands(),
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     if (args.command, sub) in admin_jobs.COMMANDS:
@@ -120,18 +120,28 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `prasan` script and `python -m bot`."""
     args = _parser().parse_args(argv)
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search",
-                             "meeting", "outbox")  # fmt: skip
-    quiet = args.command in ("console", "nlp", "export", "invite", "broadcast", "search", "meeting",
-                             "remind", "digest", "jobs", "holidays")  # fmt: skip
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    quiet = args.command in (
+        "console",
+        "nlp",
+        "export",
+        "invite",
+        "people",
+        "invites",
+        "identities",
+        "audit",
+        "retention",
+        "backup",
+        "restore",
+        "broadcast",
+        "search",
+        "meeting",
+        "outbox",
+        "remind",
+        "digest",
+        "jobs",
+        "holidays",
     )
-    # httpx logs full request URLs, and Telegram's carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:
         settings = load_settings()
     except ConfigurationError as exc:

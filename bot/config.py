@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     PRASAN_ESCALATE_CRON: str = "*/15 * * * *"
     # Report photos larger than this are not kept (LINE's own limit is 10 MB).
     PRASAN_MAX_PHOTO_MB: float = Field(default=10, gt=0, le=50)
+    # Reports older than this lose their free text, photos and precise location.
+    PRASAN_RETENTION_DAYS: int = Field(default=730, ge=1)
+    PRASAN_RETENTION_CRON: str = "30 2 * * *"  # daily, at night
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -104,7 +107,7 @@ class Settings(BaseSettings):
     @field_validator(
         "PRASAN_REMINDER_CRON", "PRASAN_LAST_CALL_CRON", "PRASAN_DAILY_DIGEST_CRON",
         "PRASAN_WEEKLY_DIGEST_CRON", "PRASAN_MEETING_CRON", "PRASAN_ESCALATE_CRON",
-        "PRASAN_MEDIA_CLEANUP_CRON",
+        "PRASAN_MEDIA_CLEANUP_CRON", "PRASAN_RETENTION_CRON",
     )  # fmt: skip
     @classmethod
     def _cron(cls, value: str) -> str:

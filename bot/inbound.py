@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import LANGUAGES
 from bot.i18n import translator
+from bot.logsafe import log_failure
 from bot.messages import Incoming, Outgoing, dump_messages
 from handlers import router
 from handlers.context import Ctx
@@ -74,12 +75,11 @@ class Inbound:
     async def _submit(self, inc: Incoming, inbox_id: int | None) -> list[int]:
         try:
             rows = await self.store.run(partial(self._message, inc, inbox_id))
-        except Exception:
+        except Exception as exc:
             # It failed alone (a shared transaction that fails is re-run message by
             # message): nothing of it was kept.  Apologise in a fresh transaction.
-            log.exception("failed to handle event channel=%s event=%s", inc.channel,
-                          inc.event_id)  # fmt: skip
-            rows = await self.store.run(partial(self._apologise, inc, inbox_id))
+            code = log_failure(log, "event", exc, channel=inc.channel, event=inc.event_id)
+            rows = await self.store.run(partial(self._apologise, inc, inbox_id, code))
         if rows and self.on_queued is not None:
             await self.on_queued(rows)
         return [r.id for r in rows]
@@ -144,10 +144,13 @@ class Inbound:
         )  # fmt: skip
         return [row] if row is not None else []
 
-    async def _apologise(self, inc: Incoming, inbox_id: int | None, tx: Tx) -> list[OutboxRow]:
+    async def _apologise(
+        self, inc: Incoming, inbox_id: int | None, code: str, tx: Tx
+    ) -> list[OutboxRow]:
         # Record the event as done so a message that always fails cannot wedge recovery.
         t = translator(self.default_language)
-        sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again."))
+        sorry = Outgoing(t("😥 Sorry, something went wrong on my side. Please try again.")
+                         + " " + t("(error code {code})", code=code))  # fmt: skip
         if inbox_id is not None:
             await tx.inbox_done(inbox_id)
         elif await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json(), True) is None:

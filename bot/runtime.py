@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.backup import RunningLock
 from bot.channels.base import Channel
 from bot.channels.errors import ChannelError, ConfigError, ConnectionFailed
 from bot.clock import RunningClock
@@ -37,12 +38,15 @@ class Runtime:
     # Seconds before start-up attempt n (1, 2, …) of a channel whose API is unreachable.
     start_delay: Callable[[int], float] = field(default=lambda n: min(300.0, 2.0**n))
     _starting: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # Tells `prasan restore` that this database is in use.
+    running: RunningLock | None = None
 
     @classmethod
     async def create(
         cls, settings: Settings, *, migrate: bool = True, role: str = "run"
     ) -> Runtime:
         """Open storage and build the inbound path (channels are added by `add_channel`)."""
+        running = RunningLock(settings.DATABASE_URL)
         store = await Store.open(settings.DATABASE_URL, migrate=migrate)
         if settings.PRASAN_CLOCK_START:
             store.clock = RunningClock(datetime.fromisoformat(settings.PRASAN_CLOCK_START))
@@ -54,7 +58,7 @@ class Runtime:
             store, settings.timezone, settings.PRASAN_LANGUAGE, on_queued=sender.deliver_now
         )
         inbound.leased_by = sender.instance  # replies it queues are leased to this sender
-        return cls(settings, store, inbound, sender)
+        return cls(settings, store, inbound, sender, running=running)
 
     def add_channel(self, channel: Channel) -> None:
         """Let the sender deliver through this channel."""
@@ -133,6 +137,8 @@ class Runtime:
                     log.exception("error while stopping %s", getattr(service, "name", service))
         await self.sender.flush()  # stopping a channel may have finished a last send
         await self.store.close()
+        if self.running is not None:
+            self.running.release()
 
 
 async def _on_listening(service: Any) -> None:

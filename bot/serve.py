@@ -11,6 +11,7 @@ import sys
 
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
+from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
 from bot.scheduler import start_scheduler
 
@@ -56,6 +57,9 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
         if worker:
             scheduler = start_scheduler(runtime)
             tasks.append(asyncio.create_task(runtime.sender.run(stop)))
+            # Report photos are fetched where the channels send from (LINE deletes content).
+            fetcher = PhotoFetcher(runtime.store, settings, runtime.channels)
+            tasks.append(asyncio.create_task(fetcher.run(stop)))
         parts = [p for p, on in (("web", web), ("worker", worker)) if on]
         log.info("prasan %s started (channels: %s)", "+".join(parts),
                  ", ".join(runtime.channels) or "none")  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import media
+from bot import media, photo_links
 from bot.metrics import metrics_route
 from bot.runtime import Runtime
 
@@ -52,6 +52,7 @@ def build_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/metrics", metrics_route)
     app.router.add_get(media.ROUTE, serve_media)
+    photo_links.add_route(app, runtime.store)
     for channel in runtime.services:
         add_routes: Any = getattr(channel, "add_routes", None)
         if add_routes is not None:

@@ -34,6 +34,8 @@ ADMIN_ITEMS = (
     ("m:open", N_("⚠️ Open problems")),
     ("m:latest", N_("📋 Latest reports")),
     ("m:search", N_("🔎 Search")),
+    ("m:people", N_("👥 People")),
+    ("m:invite", N_("🎟️ Invite code")),
     ("m:help", N_("❓ Help")),
     ("m:lang", N_("🌐 Language")),
 )
@@ -109,6 +111,11 @@ async def show_help(ctx: Ctx) -> list[Outgoing]:
         text += "\n" + ctx.t(
             "• 🔎 Search: find reports in your areas by their words (or type /search and the "
             "words).\n• Type # and a number (e.g. #12) to open a problem and act on it."
+        )
+    if ctx.person.role == "admin":
+        text += "\n" + ctx.t(
+            "• 👥 People: find someone, change their area, deactivate or reactivate them.\n"
+            "• 🎟️ Invite code: create a one-time code to forward to a new person."
         )
     return [await main_menu(ctx, text)]
 

@@ -58,7 +58,7 @@ async def ask_text(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
 
 async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
     """Keeps the description."""
-    text = read_text(ctx, draft, ctx.t("the problem"))
+    text = await read_text(ctx, draft, ctx.t("the problem"))
     if isinstance(text, Invalid):
         return text
     draft["text"] = text

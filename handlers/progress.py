@@ -60,7 +60,7 @@ async def ask_text(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
 
 async def take_text(ctx: Ctx, draft: Draft) -> str | Invalid:
     """Keeps the description and reads a participant count out of it."""
-    text = read_text(ctx, draft, ctx.t("what happened"))
+    text = await read_text(ctx, draft, ctx.t("what happened"))
     if isinstance(text, Invalid):
         return text
     draft["text"] = text

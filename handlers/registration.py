@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from bot.dates import format_datetime
 from bot.i18n import N_, join_names, translator
-from bot.invites import LOCK_MINUTES, MAX_FAILURES, hash_code, normalize_code
+from bot.invites import normalize_code
 from bot.messages import Outgoing
 from handlers.context import Ctx
+from handlers.invite_codes import CodeCheck, chat_locked, check, locked_text, refuse_code
 from handlers.menu import main_menu, role_name
+from storage.audit import AuditAction, audit, identity_actor
 
 
 async def handle(ctx: Ctx) -> list[Outgoing]:
     """Explain, check a code, or say when a locked identity may try again."""
-    t, now = ctx.t, ctx.tx.now()
     if ctx.inc.kind in ("follow",):
         return [ctx.say(intro(ctx))]
     ident = ctx.identity
-    if ident.locked_until and ident.locked_until > now:
-        until = format_datetime(ident.locked_until, ctx.tz, ctx.lang)
-        return [ctx.say(t("🔒 Too many wrong codes. Please try again after {until}.", until=until))]
     code = normalize_code(ctx.inc.text or "") if ctx.inc.kind == "text" else None
+    if chat_locked(ctx):
+        return [ctx.say(locked_text(ctx, ident.locked_until, registered=False))]
     if code is None:
         return [ctx.say(intro(ctx))]
-    invite = await ctx.tx.invite_by_hash(hash_code(code))
-    if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        return [await _wrong_code(ctx, expired=invite is not None)]
+    result, invite = await check(ctx, code)
+    if result is not CodeCheck.VALID or invite is None:
+        return [await refuse_code(ctx, result, registered=False)]
     lang = ctx.lang
     if invite.person_id is not None:  # one more chat app for someone already registered
         linked = await ctx.tx.person(invite.person_id)
         if linked is None or not linked.active:
-            return [await _wrong_code(ctx, expired=True)]
+            return [await refuse_code(ctx, CodeCheck.SPENT, registered=False)]
         person_id, lang = linked.id, linked.language
     else:
         person_id = await ctx.tx.create_person(
@@ -42,13 +39,8 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
     await ctx.tx.update_identity(
         ident.id, person_id=person_id, failed_codes=0, locked_until=None, active=True
     )
-    await ctx.tx.audit(
-        f"{ctx.inc.channel}:{ident.id}",
-        "register",
-        person_id=person_id,
-        invite_id=invite.id,
-        role=invite.role,
-    )
+    await audit(ctx.tx, identity_actor(ident.id), AuditAction.REGISTER,
+                {"person_id": person_id, "invite_id": invite.id, "role": invite.role})  # fmt: skip
     ctx.person = await ctx.tx.person(person_id)
     assert ctx.person is not None
     ctx.t = translator(lang)
@@ -112,38 +104,6 @@ def intro(ctx: Ctx) -> str:
         "👋 Hello! I am Prasan, the reporting assistant of the small peaceful areas programme.\n"
         "To start, please send the invite code you received from the programme office "
         "(for example K7MQ4-XPD9R)."
-    )
-
-
-async def _wrong_code(ctx: Ctx, *, expired: bool) -> Outgoing:
-    failures = ctx.identity.failed_codes + 1
-    values: dict[str, object] = {"failed_codes": failures}
-    if failures >= MAX_FAILURES:
-        values = {"failed_codes": 0, "locked_until": ctx.tx.now() + timedelta(minutes=LOCK_MINUTES)}
-    await ctx.tx.update_identity(ctx.identity.id, **values)
-    await ctx.tx.audit(f"{ctx.inc.channel}:{ctx.identity.id}", "invite_failed", failures=failures)
-    if failures >= MAX_FAILURES:
-        return ctx.say(
-            ctx.t(
-                "🔒 Too many wrong codes. Please try again in {minutes} minutes, "
-                "or ask the programme office for a new code.",
-                minutes=LOCK_MINUTES,
-            )
-        )
-    left = MAX_FAILURES - failures
-    first = (
-        ctx.t("This code has expired or was already used.")
-        if expired
-        else ctx.t("I don't recognise that code.")
-    )
-    return ctx.say(
-        first
-        + " "
-        + ctx.t.plural(
-            "Please check it and try again ({n} try left).",
-            "Please check it and try again ({n} tries left).",
-            left,
-        )
     )
 
 

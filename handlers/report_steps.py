@@ -60,11 +60,19 @@ def area_answer(next_state: str):  # type: ignore[no-untyped-def]
     return answer
 
 
-def read_text(ctx: Ctx, draft: Draft, what: str) -> str | Invalid:
+async def keep_photo(ctx: Ctx, draft: Draft) -> None:
+    """Add the photo to the draft and queue its fetch now (LINE deletes content after a while)."""
+    assert ctx.person is not None and ctx.inc.photo
+    ref = f"{ctx.inc.channel}:{ctx.inc.photo}"
+    draft.setdefault("photos", []).append(ref)
+    await ctx.tx.queue_photo(ref, ctx.person.id)
+
+
+async def read_text(ctx: Ctx, draft: Draft, what: str) -> str | Invalid:
     """The typed text of a report, or a reply saying what is expected (keeps photos/locations)."""
     inc, t = ctx.inc, ctx.t
     if inc.kind == "photo" and inc.photo:
-        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+        await keep_photo(ctx, draft)
         if not (inc.text or "").strip():
             return Invalid(ctx.say(t("📷 Photo kept. Now please type {what}.", what=what)))
     elif inc.kind == "location" and inc.latitude is not None:
@@ -113,7 +121,7 @@ def attach_answer(next_state: str):  # type: ignore[no-untyped-def]
     async def answer(ctx: Ctx, draft: Draft) -> str | Invalid:
         inc = ctx.inc
         if inc.kind == "photo" and inc.photo:
-            draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+            await keep_photo(ctx, draft)
             return "attach"
         if inc.kind == "location" and inc.latitude is not None:
             draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude

@@ -7,8 +7,11 @@ from collections.abc import Awaitable, Callable
 from bot.messages import Outgoing
 from handlers import (
     actions,
+    admin_invite,
+    admin_people,
     broadcast,
     digest,
+    invite_switch,
     meetings,
     meetings_admin,
     menu,
@@ -40,6 +43,9 @@ FLOWS: dict[str, Flow] = {
         meetings.FLOW,
         meetings_admin.EDIT_FLOW,
         rsvp.REASON_FLOW,
+        invite_switch.FLOW,
+        admin_people.FLOW,
+        admin_invite.FLOW,
     )
 }
 
@@ -84,6 +90,8 @@ MENU_ACTIONS: dict[str, Callable[[Ctx], Awaitable[list[Outgoing]]]] = {
     "m:open": lambda ctx: menu.scoped_reports(ctx, open_only=True),
     "m:latest": lambda ctx: menu.scoped_reports(ctx, open_only=False),
     "m:broadcast": lambda ctx: start(ctx, broadcast.FLOW),
+    "m:people": lambda ctx: start(ctx, admin_people.FLOW),
+    "m:invite": lambda ctx: start(ctx, admin_invite.FLOW),
     "m:meetings": meetings_admin.meetings_menu,
     "m:newmeeting": lambda ctx: start(ctx, meetings.FLOW),
     "m:search": lambda ctx: search.begin(ctx, ""),
@@ -122,6 +130,8 @@ ALLOWED = {
         "m:meetings",
         "m:newmeeting",
         "m:digest",
+        "m:people",
+        "m:invite",
     },
 }
 
@@ -173,6 +183,10 @@ async def handle(ctx: Ctx) -> list[Outgoing]:
         await ctx.tx.clear_conversation(ctx.person.id)
         return [await menu.main_menu(ctx, ctx.t("✖️ Cancelled. Nothing was saved."))]
 
+    if inc.data is None:  # a new invite code: confirm, then take its role and scope
+        answered = await invite_switch.offer(ctx, conv, FLOWS)
+        if answered is not None:
+            return answered
     acted = await actions.dispatch(ctx)
     if acted is not None:
         return await _keep_draft(ctx, conv, acted)

@@ -157,10 +157,32 @@ async def detail(ctx: Ctx, ticket: Ticket) -> list[Outgoing]:
     ):
         buttons = [Button(ctx.t("➕ Add a follow-up"), f"ticket:{ticket.id}:add")]
     buttons.append(Button(ctx.t("🏠 Menu"), "m:menu"))
-    photos = [Outgoing(text="", image_url=url) for url in await photo_urls(ctx, ticket)]
+    note = await photo_note(ctx, ticket, history)
+    if note:
+        text += "\n\n" + note
+    # LINE takes at most 5 message objects a call; the channel splits longer replies.
+    photos = [Outgoing(text="", image_url=url) for url in await photo_urls(ctx, ticket, history)]
     return [*photos, ctx.say(text, buttons)]
 
 
-async def photo_urls(ctx: Ctx, ticket: Ticket) -> list[str]:
-    """Addresses of the report's stored photos (none until photos are kept as media)."""
-    return []
+async def photo_urls(ctx: Ctx, ticket: Ticket, history: list[HistoryEntry]) -> list[str]:
+    """Addresses of the report's kept photos (follow-up photos too), in the order sent."""
+    refs = list(ticket.photos) + [h.photo for h in history if h.photo]
+    fetched = await ctx.tx.photos_by_ref(refs)
+    return [f.url for ref in refs if (f := fetched.get(ref)) and f.status == "stored" and f.url]
+
+
+async def photo_note(ctx: Ctx, ticket: Ticket, history: list[HistoryEntry]) -> str | None:
+    """A line on photos still being fetched or not kept."""
+    refs = list(ticket.photos) + [h.photo for h in history if h.photo]
+    fetched = await ctx.tx.photos_by_ref(refs)
+    waiting = sum(1 for r in refs if (f := fetched.get(r)) is None or f.status == "pending")
+    lost = sum(1 for r in refs if (f := fetched.get(r)) is not None
+               and f.status not in ("pending", "stored"))  # fmt: skip
+    parts = []
+    if waiting:
+        parts.append(ctx.t("📷 {count} photo(s) are still being fetched.", count=waiting))
+    if lost:
+        parts.append(ctx.t("📷 {count} photo(s) could not be kept (expired, too large or not "
+                           "an image).", count=lost))  # fmt: skip
+    return "\n".join(parts) or None

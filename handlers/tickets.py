@@ -150,6 +150,8 @@ async def take_followup(ctx: Ctx, draft: Draft) -> Invalid | Done:
     if ticket is None or ticket.person_id != ctx.person.id or ticket.status not in ACTIVE:
         return Done([await main_menu(ctx, ctx.t("Problem #{id} is closed; nothing was added.",
                                                 id=draft["id"]))])  # fmt: skip
+    if photo is not None:
+        await ctx.tx.queue_photo(photo, ctx.person.id)
     history_id = await ctx.tx.add_followup(ticket.id, ctx.person.id, note, photo)
     await ctx.tx.audit(f"person:{ctx.person.id}", "ticket_followup", report=ticket.id,
                        photo=photo is not None, channel=inc.channel)  # fmt: skip

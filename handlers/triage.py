@@ -9,7 +9,7 @@ from handlers.activity import read_facts
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
 from handlers.menu import main_menu
-from handlers.report_steps import analysis, read_text
+from handlers.report_steps import analysis, keep_photo, read_text
 
 KIND = "kind"
 
@@ -38,7 +38,7 @@ async def take_kind(ctx: Ctx, draft: Draft) -> Done | Invalid:
     """Starts the chosen flow with what we already have."""
     choice = pick(ctx, _buttons(ctx, draft))
     if choice is None:
-        added = _more_text(ctx, draft)
+        added = await _more_text(ctx, draft)
         if added is not None:  # they kept sending: keep it rather than lose it
             return Invalid(ctx.say(ctx.t(ADDED[added])))
         return Invalid(ctx.say(ctx.t("Please choose: progress update or problem.")))
@@ -57,21 +57,21 @@ ADDED = {
 }
 
 
-def _more_text(ctx: Ctx, draft: Draft) -> str | None:
+async def _more_text(ctx: Ctx, draft: Draft) -> str | None:
     """Keep a further message (text, photo, location) sent while we wait; say which it was."""
     inc = ctx.inc
     if inc.data is not None:
         return None
     kept = None
     if inc.kind == "photo" and inc.photo:
-        draft.setdefault("photos", []).append(f"{inc.channel}:{inc.photo}")
+        await keep_photo(ctx, draft)
         kept = "photo"
     elif inc.kind == "location" and inc.latitude is not None:
         draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
         kept = "location"
     if inc.kind not in ("text", "photo") or not (inc.text or "").strip():
         return kept
-    checked = read_text(ctx, {}, ctx.t("your report"))
+    checked = await read_text(ctx, {}, ctx.t("your report"))
     if isinstance(checked, Invalid):
         return kept
     joined = f"{draft['text']}\n{checked}" if draft.get("text") else checked
@@ -92,10 +92,10 @@ async def begin(ctx: Ctx) -> list[Outgoing]:
     if inc.kind == "location" and inc.latitude is not None:
         draft["latitude"], draft["longitude"] = inc.latitude, inc.longitude
     elif inc.kind == "photo" and inc.photo:
-        draft["photos"] = [f"{inc.channel}:{inc.photo}"]
+        await keep_photo(ctx, draft)
     text = strip_controls(inc.text or "").strip()
     if text and not no_words(text):
-        checked = read_text(ctx, {}, ctx.t("your report"))
+        checked = await read_text(ctx, {}, ctx.t("your report"))
         if isinstance(checked, Invalid):
             return [checked.message]
         draft["text"] = checked

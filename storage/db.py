@@ -24,30 +24,48 @@ from sqlalchemy.pool import StaticPool
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def prepare_sqlite_file(path: str) -> None:
+    """Create the data directory (0700) and the database file (0600) readable by the owner only."""
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    missing = [d for d in (file.parent, *file.parent.parents) if not d.exists()]
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for directory in missing:  # mkdir's mode is filtered by the umask; chmod is not
+        directory.chmod(0o700)
+    if not file.exists():
+        # SQLite gives its -wal and -shm files the database file's permissions.
+        os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+        file.chmod(0o600)
+
+
 def make_engine(url: str) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys, a busy timeout, BEGIN IMMEDIATE.
 
     On SQLite each statement runs in aiosqlite's thread, so waiting for the write lock
-    never blocks the event loop.
+    never blocks the event loop. Every engine hides bound parameters in its error
+    messages: they hold report text.
     """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        prepare_sqlite_file(url.split("///", 1)[-1])
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _manual_transactions)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_sqlite_engine(url: str) -> Engine:
     """The writer thread's synchronous engine: one connection, BEGIN IMMEDIATE."""
     path = url.split("///", 1)[-1]
+    prepare_sqlite_file(path)
     engine = create_engine(
-        f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False}
-    )
+        f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False},
+        hide_parameters=True,
+    )  # fmt: skip
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "connect", _manual_transactions)
     event.listen(engine, "begin", _begin_immediate)
@@ -73,6 +91,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Erased and expired text must not linger in free pages of the file.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from storage import hot_sqlite as hot
+from storage.audit import AuditAction, audit, audit_entries
 from storage.prepared import statements
 from storage.queries_geo import Area
-from storage.schema import audit_log, identities, invites, people, person_scopes, settings_kv
+from storage.schema import identities, people, person_scopes, settings_kv
 
 if TYPE_CHECKING:
     from storage.store import Tx
@@ -42,20 +43,7 @@ class Identity:
     last_seen_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Invite:
-    """A pending invite."""
-
-    id: int
-    role: str
-    name: str | None
-    scope: list[list[Any]]
-    expires_at: datetime
-    used_at: datetime | None
-    person_id: int | None = None  # link a further chat app to this person
-
-
-def _identity(m: Any) -> Identity:
+def identity_from_row(m: Any) -> Identity:
     return Identity(
         m["id"],
         m["channel"],
@@ -77,7 +65,7 @@ class PeopleQueries:
         row = (
             await self.conn.execute(stmt, {"channel": channel, "external_id": external_id})
         ).first()
-        return None if row is None else _identity(row._mapping)
+        return None if row is None else identity_from_row(row._mapping)
 
     async def ensure_identity(self: Tx, channel: str, external_id: str) -> Identity:
         """The identity for a channel account, created on first contact."""
@@ -106,7 +94,7 @@ class PeopleQueries:
         if row is None:
             await self.ensure_identity(channel, external_id)
             row = (await self.conn.execute(stmt, params)).one()
-        ident = _identity(row._mapping)
+        ident = identity_from_row(row._mapping)
         if row.person_id is None:
             return ident, None
         return ident, Person(row.person_id, row.name, row.role, row.language, row.person_active)
@@ -143,7 +131,7 @@ class PeopleQueries:
             .where(identities.c.person_id == person_id, identities.c.active.is_(True))
             .order_by(identities.c.id)
         )
-        return [_identity(r._mapping) for r in rows]
+        return [identity_from_row(r._mapping) for r in rows]
 
     async def create_person(
         self: Tx, name: str, role: str, scope: list[list[Any]], language: str = "th"
@@ -209,64 +197,13 @@ class PeopleQueries:
                 found.append(Person(m["id"], m["name"], m["role"], m["language"], m["active"]))
         return found
 
-    async def create_invite(
-        self: Tx,
-        code_hash: str,
-        role: str,
-        name: str | None,
-        scope: list[list[Any]],
-        expires_at: datetime,
-        person_id: int | None = None,
-    ) -> int:
-        """Store a new invite (only the code's hash)."""
-        res = await self.conn.execute(
-            invites.insert()
-            .values(
-                code_hash=code_hash,
-                role=role,
-                name=name,
-                scope=scope,
-                created_at=self.now(),
-                expires_at=expires_at,
-                person_id=person_id,
-            )
-            .returning(invites.c.id)
-        )
-        return int(res.scalar_one())
-
-    async def invite_by_hash(self: Tx, code_hash: str) -> Invite | None:
-        """An invite by code hash, used or not."""
-        row = (
-            await self.conn.execute(select(invites).where(invites.c.code_hash == code_hash))
-        ).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return Invite(
-            m["id"], m["role"], m["name"], m["scope"], m["expires_at"], m["used_at"], m["person_id"]
-        )
-
-    async def use_invite(self: Tx, invite_id: int, person_id: int) -> bool:
-        """Mark an invite used; False if someone else used it first."""
-        res = await self.conn.execute(
-            update(invites)
-            .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
-            .values(used_at=self.now(), used_by=person_id)
-        )
-        return res.rowcount == 1
-
-    async def audit(self: Tx, actor: str, action: str, **detail: Any) -> None:
-        """Append to the audit log (never report text)."""
-        await self.conn.execute(
-            audit_log.insert().values(at=self.now(), actor=actor, action=action, detail=detail)
-        )
+    async def audit(self: Tx, actor: str, action: AuditAction | str, **detail: Any) -> None:
+        """Append to the audit log (never report text); `action` should be an AuditAction."""
+        await audit(self, actor, action, detail)
 
     async def audit_entries(self: Tx, action: str | None = None) -> list[dict[str, Any]]:
-        """Audit entries, oldest first."""
-        q = select(audit_log).order_by(audit_log.c.id)
-        if action:
-            q = q.where(audit_log.c.action == action)
-        return [dict(r._mapping) for r in await self.conn.execute(q)]
+        """Audit entries as dicts, oldest first."""
+        return [vars(e) for e in await audit_entries(self, action=action)]
 
     async def kv_get(self: Tx, key: str) -> str | None:
         """A stored setting."""

@@ -98,9 +98,13 @@ class ReportQueries:
             q = q.where(reports.c.status.in_(statuses))
         return [ReportRow(**r._mapping) for r in await self.conn.execute(q)]
 
-    async def export_reports(self: Tx, since: datetime | None = None) -> list[ReportRow]:
-        """Every report (optionally since a time), oldest first."""
+    async def export_reports(
+        self: Tx, since: datetime | None = None, area_ids: list[int] | None = None
+    ) -> list[ReportRow]:
+        """Every report (optionally since a time, within some areas), oldest first."""
         q = _report_select().order_by(reports.c.id)
+        if area_ids is not None:
+            q = q.where(reports.c.area_id.in_(area_ids))
         if since is not None:
             q = q.where(reports.c.created_at >= since)
         return [ReportRow(**r._mapping) for r in await self.conn.execute(q)]

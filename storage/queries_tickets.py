@@ -100,6 +100,17 @@ def _ticket_select():  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ExportDetail:
+    """What the export adds to a report row."""
+
+    photos: list[str]
+    latitude: float | None
+    longitude: float | None
+    status: str
+    status_changed_at: datetime | None
+
+
 class TicketQueries:
     """Queries of the problem follow-up."""
 
@@ -243,3 +254,18 @@ class TicketQueries:
             reports.c.created_at >= since,
         )
         return [Ticket(**r._mapping) for r in await self.conn.execute(q.order_by(reports.c.id))]
+
+    async def export_details(self: Tx, report_ids: list[int]) -> dict[int, ExportDetail]:
+        """Photos, location and state of these reports."""
+        out: dict[int, ExportDetail] = {}
+        for start in range(0, len(report_ids), 500):  # bounded IN lists
+            chunk = report_ids[start : start + 500]
+            rows = await self.conn.execute(
+                select(reports.c.id, reports.c.photos, reports.c.latitude, reports.c.longitude,
+                       reports.c.status, reports.c.status_changed_at)
+                .where(reports.c.id.in_(chunk))
+            )  # fmt: skip
+            for r in rows:
+                out[int(r.id)] = ExportDetail(list(r.photos or []), r.latitude, r.longitude,
+                                              r.status, r.status_changed_at)  # fmt: skip
+        return out

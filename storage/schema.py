@@ -101,6 +101,8 @@ people = Table(
     Column("language", String(8), nullable=False, default="th"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TS, nullable=False),
+    # Set by `prasan people erase`: the name is gone, their reports stay as anonymous counts.
+    Column("erased_at", TS, nullable=True),
     # The chat app the person asked to be reached on (notify); unset: the one used last.
     Column("preferred_channel", String(16), nullable=True),
 )
@@ -146,6 +148,20 @@ invites = Table(
     Column("used_by", Id, ForeignKey("people.id"), nullable=True),
     # Set when the invite links one more chat app to an existing person (no new person).
     Column("person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("revoked_at", TS, nullable=True),
+    # Set when near misses of this code came from too many chats (see bot.invites).
+    Column("locked_at", TS, nullable=True),
+)
+
+# Which chats sent a near miss of an invite code (one row per code and chat).
+invite_misses = Table(
+    "invite_misses",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("invite_id", Id, ForeignKey("invites.id"), nullable=False),
+    Column("identity_id", Id, nullable=False),  # no foreign key: erasure deletes identities
+    Column("at", TS, nullable=False),
+    UniqueConstraint("invite_id", "identity_id", name="uq_invite_misses_entry"),
 )
 
 reports = Table(
@@ -179,6 +195,8 @@ reports = Table(
     Column("participant_groups", JSON, nullable=True),
     # Reminders and digests: reports of a kind in a time window, open problems by age, and
     # each area's latest progress report (migration 0008).
+    # Set when retention or erasure removed the text, photos and location.
+    Column("redacted_at", TS, nullable=True),
     Index("ix_reports_kind_created_at", "kind", "created_at"),
     Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
     Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
@@ -382,6 +400,8 @@ meeting_invitees = Table(
     UniqueConstraint("meeting_id", "person_id", name="uq_meeting_invitees_meeting_person"),
 )
 
+# Append-only: storage.audit has no update or delete path, and triggers (migration 0012)
+# make the database refuse UPDATE and DELETE on it.
 audit_log = Table(
     "audit_log",
     metadata,
@@ -398,6 +418,25 @@ settings_kv = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# A report photo to fetch from its chat platform (LINE deletes content after a while), queued
+# when it arrives, in the same transaction; the fetcher keeps it as media and records how it went.
+photo_fetches = Table(
+    "photo_fetches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("ref", String(200), nullable=False, unique=True),  # "line:<message id>", "telegram:<id>"
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False),
+    # pending | stored | expired | too_large | not_image | failed
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("media_token", String(64), nullable=True),
+    Column("url", String(500), nullable=True),  # where chat apps fetch the kept photo
+    Column("created_at", TS, nullable=False),
+    Column("done_at", TS, nullable=True),
+    Index("ix_photo_fetches_due", "status", "next_attempt_at"),
 )
 
 # Who does a once-per-deployment duty (the scheduler): the holder renews `expires_at`; when

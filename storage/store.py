@@ -31,17 +31,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import make_engine, make_sqlite_engine, upgrade
+from storage.queries_access import AccessQueries
 from storage.queries_audience import AudienceQueries
 from storage.queries_broadcasts import BroadcastQueries
 from storage.queries_calendar import CalendarQueries
 from storage.queries_digest import DigestQueries
 from storage.queries_geo import GeoQueries
+from storage.queries_invites import InviteQueries
 from storage.queries_leases import LeaseQueries
 from storage.queries_media import MediaQueries
 from storage.queries_meetings import MeetingQueries
 from storage.queries_messaging import MessagingQueries
 from storage.queries_outbox import OutboxQueries
 from storage.queries_people import PeopleQueries
+from storage.queries_photos import PhotoQueries
+from storage.queries_privacy import PrivacyQueries
 from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
 from storage.queries_search import SearchQueries
@@ -75,10 +79,10 @@ class LoopConnection:
 
 
 class Tx(
-    GeoQueries, PeopleQueries, ReportQueries, MessagingQueries, ProactiveQueries, TicketQueries,
-    SearchQueries, AudienceQueries, BroadcastQueries, MediaQueries, MeetingQueries,
-    OutboxQueries,
-    CalendarQueries, DigestQueries, LeaseQueries,
+    GeoQueries, PeopleQueries, AccessQueries, InviteQueries, PrivacyQueries, ReportQueries,
+    MessagingQueries, ProactiveQueries, TicketQueries, SearchQueries, AudienceQueries,
+    BroadcastQueries, MediaQueries, MeetingQueries, OutboxQueries, CalendarQueries,
+    DigestQueries, LeaseQueries, PhotoQueries,
 ):  # fmt: skip
     """One open transaction with every query Prasan makes."""
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.invites import VALID_DAYS, hash_code, new_code
+from bot.invites import VALID_DAYS, code_hash, new_code
 from bot.messages import Incoming, Outgoing, load_messages
 from storage.store import Store, utcnow
 
@@ -24,7 +24,7 @@ async def make_invite(
                 assert area is not None, code
                 scope.append(["area", area.id])
         code = new_code()
-        await tx.create_invite(hash_code(code.replace("-", "")), role, name, scope,
+        await tx.create_invite(await code_hash(tx, code), role, name, scope,
                                utcnow() + timedelta(days=VALID_DAYS))  # fmt: skip
     return code
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.invites import hash_code, new_code
+from bot.invites import code_hash, new_code
 from bot.runtime import Runtime
 from storage.schema import conversations, reports
 from storage.store import utcnow
@@ -168,7 +168,7 @@ async def test_linking_a_second_app_offers_the_waiting_draft(
         assert ident is not None and ident.person_id is not None
     code = new_code()
     async with runtime.store.tx() as tx:  # a code linking one more app, as `prasan invite --person`
-        await tx.create_invite(hash_code(code.replace("-", "")), "coordinator", "มานพ", [],
+        await tx.create_invite(await code_hash(tx, code), "coordinator", "มานพ", [],
                                utcnow() + timedelta(days=1), person_id=ident.person_id)  # fmt: skip
     second = Chat(runtime, other, "U-second-app")
     await second.send(code)

@@ -35,6 +35,7 @@ from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed,
 from bot.channels.line_errors import ContentTooLarge, part_key, translate
 from bot.channels.line_parse import CHANNEL, parse_event
 from bot.channels.line_render import calls, render
+from bot.logsafe import log_failure
 from bot.messages import Incoming, Outgoing
 from bot.outbox_policy import Pause, Spacer
 
@@ -114,7 +115,7 @@ class LineChannel:
             # One transaction (one fsync) for all events of the request, before the 200.
             ids = await self.inbound.accept_many(incs)
         except Exception as exc:  # storage is down: a 5xx lets LINE redeliver
-            log.error("LINE events not stored (%s); answering 500", type(exc).__name__)
+            log_failure(log, "LINE events store (answering 500)", exc, events=len(incs))
             return web.Response(status=500, text="retry later")
         accepted: list[tuple[Incoming, int]] = []
         for inc, inbox_id in zip(incs, ids, strict=True):
@@ -141,7 +142,7 @@ class LineChannel:
                 try:
                     await self.inbound.process(inc, inbox_id)
                 except Exception as exc:  # by type only: storage errors can quote message text
-                    log.error("LINE event failed event=%s: %s", inc.event_id, type(exc).__name__)
+                    log_failure(log, "LINE event", exc, event=inc.event_id)
 
     async def drain(self) -> None:
         """Wait until every event received so far has been processed."""

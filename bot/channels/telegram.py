@@ -29,6 +29,7 @@ from bot.channels.telegram_poll import Poller
 from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
 from bot.channels.telegram_transport import Pacer, channel_error, make_bot
 from bot.config import LANGUAGES
+from bot.logsafe import log_failure
 from bot.media import fetch_by_url
 from bot.messages import Incoming, Outgoing
 from bot.outbox_policy import Pause
@@ -147,8 +148,8 @@ class TelegramChannel:
             turn = self._turns.setdefault(inc.user_id, asyncio.Lock())
             async with turn:
                 await self.inbound.process(inc, inbox_id)
-        except Exception:  # the inbox keeps the event; `recover` retries it after a restart
-            log.exception("telegram update %s failed", update.update_id)
+        except Exception as exc:  # the inbox keeps the event; `recover` retries it after a restart
+            log_failure(log, "telegram update", exc, update=update.update_id)
 
     async def _acknowledge(self, update: Update) -> None:
         """Stop a pressed button's spinner and turn its message into a line of transcript.
@@ -274,8 +275,8 @@ class TelegramChannel:
         if self._poller is not None:
             try:
                 await self._poller
-            except Exception:
-                log.exception("telegram polling ended with an error")
+            except Exception as exc:
+                log_failure(log, "telegram polling", exc)
         await self.drain()
         await self.bot.shutdown()
 

@@ -13,6 +13,7 @@ from telegram.error import Conflict, TelegramError
 from bot.channels.errors import ConfigError, ContactStopped, Throttled
 from bot.channels.telegram_parse import ALLOWED_UPDATES
 from bot.channels.telegram_transport import channel_error
+from bot.logsafe import log_failure
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0
@@ -101,7 +102,7 @@ class Poller:
         """How long to wait after a failed getUpdates (logged without URL or token)."""
         backoff = min(MAX_BACKOFF, 2.0**failures)
         if not isinstance(exc, TelegramError):  # a reply PTB could not read
-            log.exception("telegram getUpdates failed")
+            log_failure(log, "telegram getUpdates", exc)
             return backoff
         error = channel_error(exc, self.bot.token)
         if isinstance(exc, Conflict):

@@ -13,6 +13,7 @@ from bot.jobs import escalation as escalation
 from bot.jobs import housekeeping as housekeeping  # media cleanup
 from bot.jobs import meetings as meetings
 from bot.jobs import reminders as reminders
+from bot.jobs import retention as retention
 from bot.jobs.base import (
     JOBS,
     JobRun,

@@ -1,0 +1,234 @@
+"""`prasan people | invites | identities | audit`: people and access from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from bot import access
+from bot.config import Settings
+from bot.dates import format_datetime
+from bot.demo import load_geography
+from storage.audit import AuditAction, audit_entries
+from storage.queries_access import ScopeEntry
+from storage.store import Store, Tx
+
+REFUSALS = {
+    access.Refusal.NO_PERSON: "no such person (see `prasan people list`)",
+    access.Refusal.BAD_ROLE: "the role must be coordinator, supervisor or admin",
+    access.Refusal.COORDINATOR_AREAS: "a coordinator's scope is areas: use --area CODE",
+    access.Refusal.EMPTY_SCOPE: "give --area CODE (or for a supervisor --district, "
+    "--province, --all)",
+    access.Refusal.LAST_ADMIN: "this is the last active admin: make someone else admin first",
+    access.Refusal.ERASED: "this person was erased; nothing about them can be changed",
+}
+
+
+def actor() -> str:
+    """The operator as the audit log names them."""
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def fail(message: str) -> int:
+    """One line on stderr, exit status 1."""
+    print(f"prasan: {message}", file=sys.stderr)
+    return 1
+
+
+@asynccontextmanager
+async def transaction(settings: Settings) -> AsyncIterator[Tx]:
+    """One transaction on a freshly opened store (closed afterwards)."""
+    store = await Store.open(settings.DATABASE_URL)
+    try:
+        async with store.tx() as tx:
+            yield tx
+    finally:
+        await store.close()
+
+
+class ScopeError(Exception):
+    """An area code, district or province that does not exist."""
+
+
+async def scope_from_args(tx: Tx, args: argparse.Namespace) -> list[ScopeEntry]:
+    """--area / --district / --province / --all as scope entries."""
+    await load_geography(tx)
+    scope: list[ScopeEntry] = []
+    for code in args.area or []:
+        area = await tx.area_by_code(code)
+        if area is None:
+            raise ScopeError(f"unknown area code {code!r} (see `prasan areas list`)")
+        scope.append(("area", area.id))
+    for name in args.district or []:
+        did = await tx.find_district(name)
+        if did is None:
+            raise ScopeError(f"unknown or ambiguous district {name!r}")
+        scope.append(("district", did))
+    for name in args.province or []:
+        pid = await tx.find_province(name)
+        if pid is None:
+            raise ScopeError(f"unknown province {name!r}")
+        scope.append(("province", pid))
+    if args.all:
+        scope = [("all", None)]
+    return scope
+
+
+def _when(dt: datetime | None, settings: Settings) -> str:
+    return format_datetime(dt, settings.timezone, "en") if dt else "-"
+
+
+async def _scope_text(tx: Tx, person_id: int) -> str:
+    places = await tx.places(await tx.scope_of(person_id))
+    return " ".join(
+        "all" if p.kind == "all" else f"{p.code} ({p.name})" if p.kind == "area"
+        else f"{p.kind}:{p.name}" for p in places
+    )  # fmt: skip
+
+
+async def people_list(args: argparse.Namespace, settings: Settings) -> int:
+    """People as CSV: role, channels, scope (area codes and place names)."""
+    out = csv.writer(sys.stdout)
+    async with transaction(settings) as tx:
+        area_id = None
+        if args.area:
+            area = await tx.area_by_code(args.area)
+            if area is None:
+                return fail(f"unknown area code {args.area!r} (see `prasan areas list`)")
+            area_id = area.id
+        found = await tx.find_people(role=args.role, area_id=area_id, active=not args.inactive)
+        out.writerow(["id", "name", "role", "language", "channels", "scope", "active"])
+        for p in found:
+            channels = " ".join(sorted({i.channel for i in await tx.identities_of(p.id)}))
+            out.writerow([p.id, p.name, p.role, p.language, channels,
+                          await _scope_text(tx, p.id), "yes" if p.active else "no"])  # fmt: skip
+    return 0
+
+
+async def people_show(args: argparse.Namespace, settings: Settings) -> int:
+    """One person: role, scope, identities, last seen, reports count."""
+    async with transaction(settings) as tx:
+        p = await tx.person(args.id)
+        if p is None:
+            return fail(f"no person with id {args.id} (see `prasan people list`)")
+        lines = [
+            f"person {p.id}: {p.name}",
+            f"role: {p.role}   language: {p.language}   active: {'yes' if p.active else 'no'}",
+            f"scope: {await _scope_text(tx, p.id) or '-'}",
+            f"last seen: {_when(await tx.last_seen(p.id), settings)}",
+            f"reports: {await tx.report_count(p.id)}",
+            "identities:",
+        ]
+        for i in await tx.all_identities_of(p.id):
+            locked = i.locked_until is not None and i.locked_until > tx.now()
+            state = "active" if i.active else "blocked the bot"
+            lock = f", codes locked until {_when(i.locked_until, settings)}" if locked else ""
+            lines.append(f"  identity {i.id}: {i.channel} ({state}{lock})")
+    print("\n".join(lines))
+    return 0
+
+
+async def people_set(args: argparse.Namespace, settings: Settings) -> int:
+    """Change role, scope and/or name; written to the audit log with the scope before/after."""
+    wants_scope = bool(args.area or args.district or args.province or args.all)
+    if not (args.role or wants_scope or args.name):
+        return fail("give --role R, --area CODE..., --district NAME, --province NAME, --all "
+                    "or --name NAME")  # fmt: skip
+    async with transaction(settings) as tx:
+        try:
+            scope = await scope_from_args(tx, args) if wants_scope else None
+            change = await access.change_access(tx, actor(), args.id, role=args.role,
+                                                scope=scope, name=args.name)  # fmt: skip
+        except ScopeError as exc:
+            return fail(str(exc))
+        except access.AccessError as exc:
+            return fail(REFUSALS[exc.reason])
+    print(f"person {args.id}: {change['role_before']} → {change['role_after']}; scope "
+          f"{' '.join(change['scope_before']) or '-'} → {' '.join(change['scope_after'])}")  # fmt: skip
+    return 0
+
+
+async def _activity(args: argparse.Namespace, settings: Settings, active: bool) -> int:
+    async with transaction(settings) as tx:
+        try:
+            changed = await access.set_active(tx, actor(), args.id, active)
+        except access.AccessError as exc:
+            return fail(REFUSALS[exc.reason])
+    word = "reactivated" if active else "deactivated"
+    print(f"person {args.id} {word}" if changed else f"person {args.id} was already {word}")
+    return 0
+
+
+async def people_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    """Deactivate: the unregistered reply and no proactive message; reports stay."""
+    return await _activity(args, settings, False)
+
+
+async def people_reactivate(args: argparse.Namespace, settings: Settings) -> int:
+    """Reactivate a deactivated person."""
+    return await _activity(args, settings, True)
+
+
+async def invites_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Invites as CSV (never the codes: only their keyed hashes are stored)."""
+    out = csv.writer(sys.stdout)
+    out.writerow(["id", "status", "role", "name", "scope", "created", "expires"])
+    async with transaction(settings) as tx:
+        now = tx.now()
+        for inv in await tx.list_invites(include_done=args.all):
+            if inv.person_id is not None:
+                scope = f"links a chat app to person {inv.person_id}"
+            else:
+                places = await tx.places(inv.scope)
+                scope = " ".join(access.scope_labels(places))
+            out.writerow([inv.id, inv.status(now), inv.role, inv.name or "", scope,
+                          _when(inv.created_at, settings), _when(inv.expires_at, settings)])  # fmt: skip
+    return 0
+
+
+async def invites_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke an unused invite code by its id."""
+    async with transaction(settings) as tx:
+        done = await access.revoke_invite(tx, actor(), args.id)
+    if not done:
+        return fail(f"invite {args.id} does not exist or was already used or revoked "
+                    "(see `prasan invites list --all`)")  # fmt: skip
+    print(f"invite {args.id} revoked: the code no longer works")
+    return 0
+
+
+async def identities_unlock(args: argparse.Namespace, settings: Settings) -> int:
+    """Lift the wrong-code lockout of one chat identity."""
+    async with transaction(settings) as tx:
+        done = await access.unlock_identity(tx, actor(), args.id)
+    if not done:
+        return fail(f"no identity with id {args.id} (see `prasan people show ID`)")
+    print(f"identity {args.id} unlocked: it may send invite codes again")
+    return 0
+
+
+async def audit_list(args: argparse.Namespace, settings: Settings) -> int:
+    """The audit log, oldest first, one entry a line."""
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
+        except ValueError:
+            return fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+    if args.action and args.action not in {a.value for a in AuditAction}:
+        return fail("unknown --action; one of: " + ", ".join(a.value for a in AuditAction))
+    async with transaction(settings) as tx:
+        entries = await audit_entries(tx, since=since, actor=args.actor, action=args.action)
+    for e in entries:
+        detail = json.dumps(e.detail, ensure_ascii=False, sort_keys=True, default=str)
+        print(f"{_when(e.at, settings)}\t{e.actor}\t{e.action}\t{detail}")
+    return 0
