@@ -51,9 +51,16 @@ async def test_a_database_error_while_storing_a_report_logs_no_report_text(
 ) -> None:
     chat = Chat(runtime, "line", "U-coord")
     await chat.send(await make_invite(runtime.store, areas=("PTN01",)))
-    async with runtime.store.tx() as tx:  # a real database error, raised by SQLite itself
-        await tx.conn.execute(text("CREATE TRIGGER boom BEFORE INSERT ON reports "
-                                   "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"))  # fmt: skip
+    async with runtime.store.tx() as tx:  # a real database error, raised by the database itself
+        if runtime.store.dialect == "sqlite":
+            await tx.conn.execute(text("CREATE TRIGGER boom BEFORE INSERT ON reports "
+                                       "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"))  # fmt: skip
+        else:
+            await tx.conn.execute(text(
+                "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'disk trouble' USING ERRCODE = '23000'; END $$"))  # fmt: skip
+            await tx.conn.execute(text("CREATE TRIGGER boom BEFORE INSERT ON reports "
+                                       "FOR EACH ROW EXECUTE FUNCTION boom()"))  # fmt: skip
     await chat.press("ส่งความก้าวหน้า")  # one area: straight to "what happened?"
     await chat.send(f"จัดเวทีรับฟังปัญหา {MARKER} มีผู้เข้าร่วม 12 คน")
     await chat.press("ใช่")  # about 12 participants
