@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from tests.databases import sqlite_only
 
 pytestmark = pytest.mark.slow  # several processes and a writer running for seconds
 
@@ -135,6 +136,7 @@ def test_backup_under_write_load_restores_a_consistent_copy(tmp_path: Path) -> N
         assert got == rows, name
 
 
+@sqlite_only  # the runtime's database must be the SQLite file `restore` replaces
 async def test_restore_refuses_a_running_database_and_bad_files(runtime: Runtime,
                                                                 settings: Settings,
                                                                 tmp_path: Path) -> None:  # fmt: skip
