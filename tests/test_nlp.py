@@ -33,7 +33,7 @@ from bot.nlp import (
 from bot.nlp.normalization import normalize_full
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELLED = ROOT / "tests" / "data" / "categories.tsv"
+LABELLED = ROOT / "bot" / "data" / "nlp_category_examples.tsv"
 
 
 def _labelled() -> list[tuple[str, str, str]]:
