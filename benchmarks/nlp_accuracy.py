@@ -29,6 +29,13 @@ History of the tuning set, so that the figures can be read honestly:
   (synonyms, Deep-South and Patani Malay vocabulary, colloquial forms; core security words
   weigh more than their consequences) and a naive Bayes model added: 98.0% on the 194
   (tuned and trained on them), 96.0% in 10-fold cross-validation of the model.
+- rows 195-275 were written after that change (commit 2967563) as the first held-out set
+  and measured once: category 87.7% (71/81; security 9/11, coordination and participation
+  8/10 each), top-2 96.3%, kind 82.7%.  Below the 90% goal, so they were looked at: their
+  errors led to a few more terms by meaning (curfew and "asking for" someone phrasings,
+  mud roads, syringes, turnout) and the rows joined the tuning set; the model now learns
+  from them too.  Cross-validation on the 275 rows: lexicon alone 93.9%, with the model
+  (weight 1.0) 96.5%.  A second held-out file was written after that.
 """
 
 from __future__ import annotations
