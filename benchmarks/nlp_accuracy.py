@@ -42,11 +42,17 @@ History of the tuning set, so that the figures can be read honestly:
   burning, checkpoints weigh as much as other security words, job hunting, e-cigarettes,
   haze, weddings, surgery), rows joined the tuning set (cross-validation on the 347 rows:
   lexicon alone 92.4%, with the model 95.4%), and a third held-out set was written.
+- the third held-out set (64 rows, tests/data/categories_heldout.tsv, written after commit
+  20c3e1b) measured once: category 95.3% (61/64), top-2 98.4%, kind 89.1%.  After that,
+  without looking at its errors, security's core words (threats, searches, curfews,
+  checkpoints) went to weight 4 and who-is-affected words (women, youth, leaders, "don't
+  dare") were weakened, for the issue's rule that such reports are security even when told
+  through their effect on turnout (tests/test_nlp_categories.py); held-out still 95.3%,
+  tuning 98.0%, cross-validation 96.0%.
 """
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import Counter
 from pathlib import Path
@@ -56,7 +62,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.nlp import CATEGORIES, analyze  # noqa: E402
-from bot.nlp.bayes import EXAMPLES  # noqa: E402
+from bot.nlp.bayes import EXAMPLES, load_examples  # noqa: E402
 
 HELD_OUT = ROOT / "tests" / "data" / "categories_heldout.tsv"
 SETS = {"tuning": EXAMPLES, "held-out": HELD_OUT}
@@ -64,10 +70,7 @@ SETS = {"tuning": EXAMPLES, "held-out": HELD_OUT}
 
 def load_rows(path: Path = EXAMPLES) -> list[tuple[str, str, str]]:
     """Return (category, kind, text) rows from a labelled set ('#' lines are comments)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if not line.startswith("#")]
-    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [(r["category"], r["kind"], r["text"]) for r in reader]
+    return load_examples(path)
 
 
 def cross_validate(

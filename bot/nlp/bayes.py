@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 
 from .dictionary import DATA_DIR
 from .normalization import normalize
@@ -82,11 +83,12 @@ class NaiveBayes:
         return tuple(e / total for e in exps)
 
 
-def load_examples(path: str | None = None) -> list[tuple[str, str, str]]:
-    """(category, kind, text) rows of the labelled examples."""
-    with open(path or EXAMPLES, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [(r["category"], r["kind"], r["text"]) for r in reader]
+def load_examples(path: str | Path = EXAMPLES) -> list[tuple[str, str, str]]:
+    """(category, kind, text) rows of a labelled file; lines starting with "#" are comments."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [(r["category"], r["kind"], r["text"]) for r in reader]
 
 
 def _words(text: str) -> list[str]:
