@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+from .bayes import NaiveBayes, features, model
 from .lexicon import Hit, Matcher, load_entries
 from .normalization import normalize
 from .tokenizer import segment_normalized
@@ -28,6 +29,12 @@ KINDS: tuple[str, ...] = ("progress", "obstacle")
 # "other" starts with a little weight so that it wins when nothing else matches,
 # and loses to any single term of another category.
 _OTHER_PRIOR = 0.5
+# The naive Bayes posterior (0..1 per category) is added to the lexicon scores with this
+# weight: a confident model counts like one supporting term, an unsure one (a spread-out
+# posterior) barely nudges.  Chosen by 10-fold cross-validation on the examples
+# (benchmarks/nlp_accuracy.py --cv), never on the held-out rows; heavier weights lost
+# there (the lexicon, written by meaning, is the stronger of the two).
+BAYES_WEIGHT = 1.0
 # Mass that stands for "none of these": keeps a lone weak term from looking certain.
 _UNCERTAINTY = 1.0
 # A participant count is evidence of an activity that took place.
@@ -67,17 +74,24 @@ def _hits(view: TextView) -> list[Hit]:
 
 
 def warm_up_classifier() -> None:
-    """Build the lexicon matcher now rather than on the first message."""
+    """Build the lexicon matcher and train the model now rather than on the first message."""
     _matcher()
+    model()
 
 
-def rank_categories(view: TextView) -> tuple[str, float, tuple[str, ...]]:
+def rank_categories(
+    view: TextView, bayes: NaiveBayes | None = None, bayes_weight: float = BAYES_WEIGHT
+) -> tuple[str, float, tuple[str, ...]]:
     """Return the best category, its confidence and all categories best-first for a view."""
     scores = dict.fromkeys(CATEGORIES, 0.0)
     for hit in _hits(view):
         if hit.label in scores:
             scores[hit.label] += hit.weight * hit.factor
     scores["other"] += _OTHER_PRIOR
+    if bayes_weight:
+        posterior = (bayes or model()).probabilities(features(view.raw))
+        for code, p in zip(CATEGORIES, posterior, strict=True):
+            scores[code] += bayes_weight * p
     order = {code: i for i, code in enumerate(CATEGORIES)}
     ranked = tuple(sorted(CATEGORIES, key=lambda c: (-scores[c], order[c])))
     best = ranked[0]
