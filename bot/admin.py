@@ -13,7 +13,7 @@ from bot.admin_people import REFUSALS, ScopeError, scope_from_args
 from bot.cli_dates import read_cli_date
 from bot.config import Settings
 from bot.dates import format_date
-from bot.demo import load_demo
+from bot.demo import load_demo, other_people
 from bot.export import write_reports
 from bot.export_followup import followup_columns
 from storage.db import make_engine, upgrade
@@ -44,9 +44,16 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Load demo data."""
+    """Load demo data (only into a database of demo people, unless --force)."""
     store = await Store.open(settings.DATABASE_URL)
     try:
+        if not args.force:
+            async with store.tx() as tx:
+                others = await other_people(tx)
+            if others:
+                # Demo people and areas in a live database would get real reminders and digests.
+                return _fail(f"this database holds people who are not demo people ({others}): "
+                             "demo data would mix with theirs (use --force to load it anyway)")  # fmt: skip
         lines = await load_demo(store)
     finally:
         await store.close()
@@ -131,12 +138,26 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
                            format=args.format, out=args.out or "stdout",
                            for_person=args.for_person)  # fmt: skip
+            if args.out:
+                # Written before the audit entry commits: a file that could not be written
+                # (disk full, no permission) leaves no entry claiming an export.
+                try:
+                    write_reports(rows, settings.timezone, args.format, args.out, extras)
+                except OSError as exc:
+                    raise _WriteFailed(exc.strerror or type(exc).__name__) from None
+    except _WriteFailed as exc:
+        return _fail(f"cannot write {args.out}: {exc}")
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
         print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
+    else:
+        write_reports(rows, settings.timezone, args.format, None, extras)
     return 0
+
+
+class _WriteFailed(Exception):
+    """The export file could not be written; the transaction (and its audit entry) rolls back."""
 
 
 async def nlp_analyze(args: argparse.Namespace, settings: Settings) -> int:

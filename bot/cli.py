@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
     c.add_argument("--as", dest="user", default=None,
                    help="console identity (demo: somchai, fatimah, arunee, admin)")  # fmt: skip
-    sub.add_parser("demo", help="load demo areas and people")
+    dm = sub.add_parser("demo", help="load demo areas and people")
+    dm.add_argument("--force", action="store_true",
+                    help="load even into a database that holds people other than the demo ones")  # fmt: skip
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
     i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
     i.add_argument("--area", action="append", default=[], metavar="CODE")
