@@ -57,6 +57,11 @@ CONCURRENCY = 64  # recipients served at once per channel (pacing decides the ra
 QUOTA_EVERY = 900.0  # seconds between readings of LINE's monthly quota
 
 
+def _chat_gate(channel: str, recipient: str) -> str:
+    """The gate of one chat (Telegram's per-chat limit), beside its channel's."""
+    return f"{channel}\x00{recipient}"
+
+
 def default_instance(role: str = "run") -> str:
     """Who holds a lease: this host and process role (a restart takes back its own leases)."""
     return f"{socket.gethostname()}:{role}"[:64]
@@ -245,8 +250,11 @@ class Sender:
         await self._ack(rows)
 
     async def _paused(self, rows: list[OutboxRow]) -> bool:
-        """While a channel is paused (429), its rows go back untried: no request at all."""
-        until = self.gates.closed_until(rows[0].channel, self.now())
+        """While a channel (or this one chat) is paused by a 429, rows go back untried."""
+        name, now = rows[0].channel, self.now()
+        until = self.gates.closed_until(name, now)
+        if until is None and len(rows) == 1:
+            until = self.gates.closed_until(_chat_gate(name, rows[0].recipient), now)
         if until is None:
             return False
         async with self._tx() as tx:
@@ -262,7 +270,10 @@ class Sender:
             return
         if isinstance(exc, Throttled):
             until = now + timedelta(seconds=max(exc.retry_after, 0.1))
-            if self.gates.pause(name, until):
+            if exc.chat is not None:  # that chat's own limit: the others go on
+                if self.gates.pause(_chat_gate(name, exc.chat), until):
+                    log.info("one %s chat paused %.1fs by a 429", name, exc.retry_after)
+            elif self.gates.pause(name, until):
                 log.warning("channel %s paused %.1fs by a 429", name, exc.retry_after)
             self.metrics.count("retried", name, len(rows))
             async with self._tx() as tx:
