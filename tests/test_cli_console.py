@@ -11,8 +11,9 @@ from tests.test_cli_admin import env, prasan  # noqa: F401 - fixture
 
 @pytest.mark.slow
 def test_numbers_press_the_buttons_of_an_earlier_process(
-    env: dict[str, str], tmp_path: Path
-) -> None:  # noqa: F811
+    env: dict[str, str],  # noqa: F811 - the fixture
+    tmp_path: Path,
+) -> None:
     prasan(env, tmp_path, "demo")
     first = prasan(env, tmp_path, "console", "--as", "somchai", stdin="/start\n")
     assert "[6] 🌐 ภาษา" in first.stdout, first.stderr
