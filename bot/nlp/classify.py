@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from .bayes import NaiveBayes, features, model
+from .bayes import NaiveBayes, model
 from .lexicon import Hit, Matcher, load_entries
 from .normalization import normalize
 from .tokenizer import segment_normalized
@@ -52,6 +52,7 @@ _EMOJI = {
 }
 _EMOJI_WEIGHT = 1.0
 _EMOJI_CHARS = re.compile("[" + "".join(_EMOJI) + "]")
+_EMOJI_MIN = min(_EMOJI)
 
 
 @cache
@@ -89,7 +90,7 @@ def rank_categories(
             scores[hit.label] += hit.weight * hit.factor
     scores["other"] += _OTHER_PRIOR
     if bayes_weight:
-        posterior = (bayes or model()).probabilities(features(view.raw))
+        posterior = (bayes or model()).token_probabilities(view.raw)
         for code, p in zip(CATEGORIES, posterior, strict=True):
             scores[code] += bayes_weight * p
     order = {code: i for i, code in enumerate(CATEGORIES)}
@@ -129,8 +130,10 @@ def guess_kind(
             score[label] += hit.weight * hit.factor
     if participants is not None:
         score["progress"] += _PARTICIPANTS_PROGRESS
-    for char in set(_EMOJI_CHARS.findall(text)):
-        score[_EMOJI[char]] += _EMOJI_WEIGHT
+    # Every face in _EMOJI is at or above U+2639; max() in C spares most texts the regex.
+    if text and max(text) >= _EMOJI_MIN:
+        for char in set(_EMOJI_CHARS.findall(text)):
+            score[_EMOJI[char]] += _EMOJI_WEIGHT
     obstacle, progress = score["obstacle"], score["progress"]
     # A tie goes to "obstacle": a problem read as progress is the costlier mistake.
     kind = "obstacle" if obstacle > 0 and obstacle >= progress else "progress"
