@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot import access
 from bot.admin_people import REFUSALS, ScopeError, scope_from_args
+from bot.cli_dates import read_cli_date
 from bot.config import Settings
-from bot.dates import BE_OFFSET, format_date
-from bot.demo import load_demo, load_geography
+from bot.dates import format_date
+from bot.demo import load_demo, other_people
 from bot.export import write_reports
 from bot.export_followup import followup_columns
 from storage.db import make_engine, upgrade
@@ -44,9 +44,16 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Load demo data."""
+    """Load demo data (only into a database of demo people, unless --force)."""
     store = await Store.open(settings.DATABASE_URL)
     try:
+        if not args.force:
+            async with store.tx() as tx:
+                others = await other_people(tx)
+            if others:
+                # Demo people and areas in a live database would get real reminders and digests.
+                return _fail(f"this database holds people who are not demo people ({others}): "
+                             "demo data would mix with theirs (use --force to load it anyway)")  # fmt: skip
         lines = await load_demo(store)
     finally:
         await store.close()
@@ -98,88 +105,6 @@ async def _link_invite(person_id: int, settings: Settings) -> int:
     return 0
 
 
-async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import areas from CSV (all rows or none)."""
-    path = Path(args.file)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:  # noqa: ASYNC230 - CLI, nothing else runs
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return _fail(f"cannot read {path}: {exc}")
-    need = {"code", "name", "district", "province"}
-    if not rows or not need <= set(rows[0]):
-        return _fail(f"{path}: the header must be code,name,district,province")
-    store = await Store.open(settings.DATABASE_URL)
-    errors, new, updated = [], 0, 0
-    try:
-        async with store.tx() as tx:
-            await load_geography(tx)
-            for n, row in enumerate(rows, start=2):
-                code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
-                district, province = (
-                    (row["district"] or "").strip(),
-                    (row["province"] or "").strip(),
-                )
-                if not (code and name and district and province):
-                    errors.append(f"line {n}: every column needs a value")
-                    continue
-                pid = await tx.find_province(province)
-                if pid is None:
-                    errors.append(f"line {n}: unknown province {province!r}")
-                    continue
-                did = await tx.find_district(district, pid)
-                if did is None:
-                    errors.append(f"line {n}: unknown district {district!r} in {province}")
-                    continue
-                if await tx.upsert_area(code, name, did):
-                    new += 1
-                else:
-                    updated += 1
-            if errors:
-                raise _Rollback
-            await tx.audit(_actor(), "areas_imported", file=path.name, new=new, updated=updated)
-    except _Rollback:
-        print("\n".join(errors), file=sys.stderr)
-        return _fail(f"nothing imported: fix the {len(errors)} line(s) above and run again")
-    finally:
-        await store.close()
-    print(f"imported {new} new and {updated} updated areas")
-    return 0
-
-
-class _Rollback(Exception):
-    pass
-
-
-async def areas_list(args: argparse.Namespace, settings: Settings) -> int:
-    """Print areas as CSV."""
-    store = await Store.open(settings.DATABASE_URL)
-    try:
-        async with store.tx() as tx:
-            areas = await tx.list_areas()
-    finally:
-        await store.close()
-    out = csv.writer(sys.stdout)
-    out.writerow(["code", "name", "district", "province"])
-    for a in areas:
-        out.writerow([a.code, a.name, a.district, a.province])
-    return 0
-
-
-def read_cli_date(text: str, option: str) -> date | None:
-    """YYYY-MM-DD in the Common or Buddhist Era (2569-11-30 is 2026-11-30); says which it read."""
-    try:
-        year, month, day = (int(x) for x in text.strip().split("-"))
-        if year > 2400:  # a Buddhist Era year
-            read = date(year - BE_OFFSET, month, day)
-            print(f"prasan: reading {option} {text} as {read.isoformat()} "
-                  f"(Buddhist Era {year} = {read.year})", file=sys.stderr)  # fmt: skip
-            return read
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     """Export reports; every export is written to the audit log."""
     since = None
@@ -213,12 +138,26 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
                            format=args.format, out=args.out or "stdout",
                            for_person=args.for_person)  # fmt: skip
+            if args.out:
+                # Written before the audit entry commits: a file that could not be written
+                # (disk full, no permission) leaves no entry claiming an export.
+                try:
+                    write_reports(rows, settings.timezone, args.format, args.out, extras)
+                except OSError as exc:
+                    raise _WriteFailed(exc.strerror or type(exc).__name__) from None
+    except _WriteFailed as exc:
+        return _fail(f"cannot write {args.out}: {exc}")
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
         print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
+    else:
+        write_reports(rows, settings.timezone, args.format, None, extras)
     return 0
+
+
+class _WriteFailed(Exception):
+    """The export file could not be written; the transaction (and its audit entry) rolls back."""
 
 
 async def nlp_analyze(args: argparse.Namespace, settings: Settings) -> int:

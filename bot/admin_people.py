@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from bot import access
+from bot.cli_dates import read_cli_date
 from bot.config import Settings
 from bot.dates import format_datetime
 from bot.demo import load_geography
@@ -220,10 +221,10 @@ async def audit_list(args: argparse.Namespace, settings: Settings) -> int:
     """The audit log, oldest first, one entry a line."""
     since = None
     if args.since:
-        try:
-            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
-        except ValueError:
-            return fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+        day = read_cli_date(args.since, "--since")
+        if day is None:
+            return fail("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+        since = datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
     if args.action and args.action not in {a.value for a in AuditAction}:
         return fail("unknown --action; one of: " + ", ".join(a.value for a in AuditAction))
     async with transaction(settings) as tx:

@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
     c.add_argument("--as", dest="user", default=None,
                    help="console identity (demo: somchai, fatimah, arunee, admin)")  # fmt: skip
-    sub.add_parser("demo", help="load demo areas and people")
+    dm = sub.add_parser("demo", help="load demo areas and people")
+    dm.add_argument("--force", action="store_true",
+                    help="load even into a database that holds people other than the demo ones")  # fmt: skip
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
     i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
     i.add_argument("--area", action="append", default=[], metavar="CODE")
@@ -43,7 +45,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="link one more chat app to this person (see `prasan people list`)")  # fmt: skip
     a = sub.add_parser("areas", help="manage areas")
     asub = a.add_subparsers(dest="areas_command", required=True, metavar="ACTION")
-    imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")
+    imp = asub.add_parser(
+        "import",
+        help="import areas from CSV: code,name,district,province "
+        "(UTF-8 or Thai Windows cp874; a file without rows exits 1)",
+    )
     imp.add_argument("file")
     asub.add_parser("list", help="list areas")
     cli_people.add_commands(sub)
@@ -76,7 +82,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, admin_meeting, outbox_cli, search_cli, serve
+    from bot import (
+        admin,
+        admin_areas,
+        admin_broadcast,
+        admin_meeting,
+        outbox_cli,
+        search_cli,
+        serve,
+    )
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -85,8 +99,8 @@ def _command(args: argparse.Namespace) -> Command:
         ("console", None): serve.run_console,
         ("demo", None): admin.demo,
         ("invite", None): admin.invite,
-        ("areas", "import"): admin.areas_import,
-        ("areas", "list"): admin.areas_list,
+        ("areas", "import"): admin_areas.areas_import,
+        ("areas", "list"): admin_areas.areas_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("search", None): search_cli.search_reports,

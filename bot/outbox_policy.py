@@ -2,7 +2,8 @@
 
 - 5xx and network errors: exponential backoff with jitter, capped at about five minutes, for
   PRASAN_GIVE_UP_AFTER (24 h by default) from the first failure; then the row is dead-lettered.
-- 429: the whole channel pauses for Retry-After — no request at all reaches it meanwhile.
+- 429: the whole channel pauses for Retry-After — no request at all reaches it meanwhile;
+  Telegram's per-chat limit pauses only that chat (`ChatPauses` decides which it was).
 - Pacing spaces requests evenly (no bursts above the rate), so a limit is never exceeded.
 """
 
@@ -31,7 +32,8 @@ def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
 
 
 class Gates:
-    """Per channel, the moment until which nothing may be sent (a 429's Retry-After)."""
+    """Per channel (or per channel and chat), the moment until which nothing may be sent (a
+    429's Retry-After)."""
 
     def __init__(self) -> None:
         self._until: dict[str, datetime] = {}
@@ -39,6 +41,8 @@ class Gates:
     def pause(self, channel: str, until: datetime) -> bool:
         """Close the channel until `until` (a later pause extends it, an earlier one not);
         True when this closed it or kept it closed longer."""
+        if len(self._until) > 1000:  # per-chat gates: forget those long open
+            self._until = {k: v for k, v in self._until.items() if v > until - timedelta(hours=1)}
         if until > self._until.get(channel, until - timedelta(seconds=1)):
             self._until[channel] = until
             return True
@@ -87,8 +91,11 @@ class Spacer:
 class Pause:
     """A channel's own record of a 429: until when no request may go (on `clock` seconds)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, chat: str | None = None
+    ) -> None:
         self.clock = clock
+        self.chat = chat  # a pause of one chat only (Telegram's per-chat limit)
         self._until = float("-inf")
 
     def hold(self, seconds: float) -> None:
@@ -99,4 +106,4 @@ class Pause:
         """Raise Throttled with the time left, while paused."""
         left = self._until - self.clock()
         if left > 0:
-            raise Throttled(left, "paused by an earlier 429")
+            raise Throttled(left, "paused by an earlier 429", chat=self.chat)
