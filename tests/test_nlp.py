@@ -329,3 +329,11 @@ def test_analysis_reads_each_field_when_first_asked_with_the_same_result() -> No
         lazy.ranked_categories,
     )
     assert full._view is None  # dropped once both readings are made
+
+
+def test_search_terms_from_the_analysis_tokens_equal_a_fresh_segmentation() -> None:
+    from bot.nlp.terms import search_terms
+
+    for text in ["ถนนขาด รถเข้าไม่ได้ งบประมานยังไม่มา", "ศอบต ยังไม่ตอบ ๓๐ คน", ""]:
+        a = analyze(text)
+        assert search_terms(a.normalized, a.tokens) == search_terms(a.normalized)
