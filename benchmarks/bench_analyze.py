@@ -117,6 +117,17 @@ def main() -> None:
         guess_kind(view, participants_normalized(n), n)
         return keywords(tokens)
 
+    from bot.nlp.bayes import model
+
+    bayes = model()
+
+    # Everything but the two lexicons and the negation windows: what matching competes with.
+    def no_lexicons(text: str) -> object:
+        n = normalize(text)
+        tokens = segment_normalized(n)
+        TextView(tokens, n)
+        return participants_normalized(n), keywords(tokens), bayes.token_probabilities(tokens)
+
     # analyze() reads the rest of a message when first asked (see Analysis): the target
     # figure is the whole reading, every field; the reply paths ask for one field each.
     def full(text: str) -> object:
@@ -145,6 +156,7 @@ def main() -> None:
         "+ category": s_category,
         "+ count, kind": s_kind,
         "+ keywords": s_keywords,
+        "all but lexicons": no_lexicons,
         "analyze, all": full,
         "nlpo3.segment": segment,
     }
