@@ -131,7 +131,7 @@ def train(
 
 @cache
 def model() -> NaiveBayes:
-    """The model trained on the shipped examples and the lexicon (built once, ~50 ms)."""
+    """The model trained on the shipped examples and the lexicon (built once, ~0.1 s)."""
     from .classify import CATEGORIES
     from .lexicon import load_entries
 
