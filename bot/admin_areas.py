@@ -9,7 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.admin_people import actor, fail
+from bot.admin_people import actor
+from bot.cli_text import fail, t
 from bot.config import Settings
 from bot.demo import load_geography
 from storage.store import Store
@@ -44,7 +45,7 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportError_("the file is neither UTF-8 nor Thai Windows (cp874/TIS-620) text")
+    raise ImportError_(t("the file is neither UTF-8 nor Thai Windows (cp874/TIS-620) text"))
 
 
 def bare_place(kind: str, text: str) -> str:
@@ -62,7 +63,7 @@ def read_rows(text: str) -> list[Row]:
     header = next(reader, None)
     names = [h.strip().casefold() for h in header or []]
     if not set(COLUMNS) <= set(names):
-        raise ImportError_("the header must be code,name,district,province")
+        raise ImportError_(t("the header must be code,name,district,province"))
     where = {c: names.index(c) for c in COLUMNS}
     rows = []
     for fields in reader:
@@ -73,17 +74,18 @@ def read_rows(text: str) -> list[Row]:
                         bare_place("district", get["district"]),
                         bare_place("province", get["province"])))  # fmt: skip
     if not rows:
-        raise ImportError_("no rows: the file has a header but no areas")
+        raise ImportError_(t("no rows: the file has a header but no areas"))
     return rows
 
 
-def duplicates(rows: list[Row]) -> list[str]:
-    """'line 5: code PTN01 is also on line 2' for each repeated code (case-insensitive)."""
+def duplicates(rows: list[Row]) -> list[tuple[int, str]]:
+    """(5, 'code PTN01 is also on line 2') for each repeated code (case-insensitive)."""
     first: dict[str, int] = {}
     found = []
     for r in rows:
         if r.code and r.code in first:
-            found.append(f"line {r.line}: code {r.code} is also on line {first[r.code]}")
+            found.append((r.line, t("code {code} is also on line {first}", code=r.code,
+                                    first=first[r.code])))  # fmt: skip
         first.setdefault(r.code, r.line)
     return found
 
@@ -94,10 +96,11 @@ async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rows = read_rows(decode(path.read_bytes()))  # noqa: ASYNC240 - CLI, nothing else runs
     except OSError as exc:
-        return fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")
+        return fail(t("cannot read {file}: {reason}", file=str(path),
+                      reason=exc.strerror or type(exc).__name__))  # fmt: skip
     except (ImportError_, csv.Error) as exc:
         return fail(f"{path}: {exc}")
-    errors = duplicates(rows)
+    errors: list[tuple[int, str]] = duplicates(rows)
     new = updated = 0
     store = await Store.open(settings.DATABASE_URL)
     try:
@@ -105,15 +108,16 @@ async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
             await load_geography(tx)
             for r in rows:
                 if not (r.code and r.name and r.district and r.province):
-                    errors.append(f"line {r.line}: every column needs a value")
+                    errors.append((r.line, t("every column needs a value")))
                     continue
                 pid = await tx.find_province(r.province)
                 if pid is None:
-                    errors.append(f"line {r.line}: unknown province {r.province!r}")
+                    errors.append((r.line, t("unknown province '{name}'", name=r.province)))
                     continue
                 did = await tx.find_district(r.district, pid)
                 if did is None:
-                    errors.append(f"line {r.line}: unknown district {r.district!r} in {r.province}")
+                    errors.append((r.line, t("unknown district '{name}' in {province}",
+                                             name=r.district, province=r.province)))  # fmt: skip
                     continue
                 if await tx.upsert_area(r.code, r.name, did):
                     new += 1
@@ -123,16 +127,13 @@ async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
                 raise _Rollback
             await tx.audit(actor(), "areas_imported", file=path.name, new=new, updated=updated)
     except _Rollback:
-        print("\n".join(sorted(errors, key=_line_of)), file=sys.stderr)
-        return fail(f"nothing imported: fix the {len(errors)} line(s) above and run again")
+        for line, problem in sorted(errors):
+            print(t("line {n}: {problem}", n=line, problem=problem), file=sys.stderr)
+        return fail(t("nothing imported: fix the {n} line(s) above and run again", n=len(errors)))
     finally:
         await store.close()
-    print(f"imported {new} new and {updated} updated areas")
+    print(t("imported {new} new and {updated} updated areas", new=new, updated=updated))
     return 0
-
-
-def _line_of(error: str) -> int:
-    return int(error.split(":", 1)[0].removeprefix("line "))
 
 
 class _Rollback(Exception):

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import admin_jobs, cli_people, logsafe
+from bot import admin_jobs, cli_people, cli_text, logsafe
+from bot.cli_text import t
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"prasan: configuration error: {exc}", file=sys.stderr)
         return 2
+    cli_text.set_language(settings)
     try:
         return asyncio.run(_command(args)(args, settings))
     except KeyboardInterrupt:
@@ -171,20 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            return _say(f"port {settings.PORT} is already in use; stop the other process "
-                        "or set PORT to a free port")  # fmt: skip
+            return _say(t("port {port} is already in use; stop the other process or set PORT "
+                          "to a free port", port=settings.PORT))  # fmt: skip
         if _database_error(exc):
-            return _say(_DB_HINT.format(kind=type(exc).__name__))
+            return _say(_db_hint(exc))
         raise
     except Exception as exc:
         if _database_error(exc):
-            return _say(_DB_HINT.format(kind=type(exc).__name__))
+            return _say(_db_hint(exc))
         raise
 
 
-# Only the error's type: a database error's message can carry report text (its parameters).
-_DB_HINT = ("cannot reach the database ({kind}); check DATABASE_URL and that the database "
-            "server is running")  # fmt: skip
+def _db_hint(exc: BaseException) -> str:
+    # Only the error's type: a database error's message can carry report text (its parameters).
+    return t("cannot reach the database ({kind}); check DATABASE_URL and that the database "
+             "server is running", kind=type(exc).__name__)  # fmt: skip
 
 
 def _database_error(exc: BaseException) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 
+from bot.cli_text import t
 from bot.dates import BE_OFFSET
 
 # No CE date this programme handles is after 2400, and no BE date before it (2400 BE = 1857).
@@ -21,9 +22,8 @@ def read_cli_date(text: str, option: str) -> date | None:
         year, month, day = (int(x) for x in text.split("-"))
         if year >= BE_FROM:
             read = date(year - BE_OFFSET, month, day)
-            note(
-                f"reading {option} {text} as {read.isoformat()} (Buddhist Era {year} = {read.year})"
-            )
+            note(t("reading {option} {text} as {day} (Buddhist Era {be} = {ce})", option=option,
+                   text=text, day=read.isoformat(), be=year, ce=read.year))  # fmt: skip
             return read
         return date(year, month, day)
     except ValueError:
@@ -33,7 +33,8 @@ def read_cli_date(text: str, option: str) -> date | None:
 def read_cli_year(year: int, option: str) -> int:
     """A year given alone: 2570 (BE) is 2027; says so."""
     if year >= BE_FROM:
-        note(f"reading {option} {year} as {year - BE_OFFSET} (Buddhist Era)")
+        note(t("reading {option} {be} as {ce} (Buddhist Era)", option=option, be=year,
+               ce=year - BE_OFFSET))  # fmt: skip
         return year - BE_OFFSET
     return year
 

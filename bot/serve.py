@@ -10,6 +10,7 @@ import logging
 import sys
 
 from bot.channels.console import ConsoleChannel
+from bot.cli_console import remember_buttons, restore_buttons
 from bot.config import Settings
 from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
@@ -95,11 +96,13 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
         sys.stdin.reconfigure(errors="replace")
     try:
+        await restore_buttons(runtime.store, console, args.user)
         await runtime.sender.deliver()  # messages that waited for this person (notices)
         if interactive:
             print(f"Prasan console — you are '{args.user}'. Type a message; a number presses a "
                   "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.\n")  # fmt: skip
             await runtime.inbound.receive(console.parse(args.user, "/start"))
+        await remember_buttons(runtime.store, console, args.user)
         while True:
             if interactive:
                 sys.stdout.write("› ")
@@ -112,6 +115,7 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
             if not interactive:
                 sys.stdout.write(f"› {line.rstrip()}\n")
             await runtime.inbound.receive(console.parse(args.user, line))
+            await remember_buttons(runtime.store, console, args.user)
     finally:
         await runtime.close()
     return 0

@@ -31,7 +31,7 @@ def test_headers_places_and_codes_are_normalised() -> None:
 
 def test_duplicates_name_both_lines_and_an_empty_file_says_no_rows() -> None:
     rows = read_rows(HEADER + "A1,x,เทพา,สงขลา\nB1,y,เทพา,สงขลา\n\na1,z,เทพา,สงขลา\n")
-    assert duplicates(rows) == ["line 5: code A1 is also on line 2"]
+    assert duplicates(rows) == [(5, "code A1 is also on line 2")]
     with pytest.raises(ImportError_, match="no rows"):
         read_rows(HEADER + "\n")
 

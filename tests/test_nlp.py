@@ -313,3 +313,27 @@ def test_analyze_stream_writes_one_json_object_per_message() -> None:
         assert round(record["confidence"], 3) == record["confidence"]
     assert records[0]["category"] == "infrastructure" and records[0]["participants"] is None
     assert records[1]["kind"] == "progress" and records[1]["participants"] == 25
+
+
+def test_analysis_reads_each_field_when_first_asked_with_the_same_result() -> None:
+    text = "จัดเวทีเรียบร้อย ผู้เข้าร่วม ๓๐ คน แต่งบประมาณยังไม่เบิกจ่าย 😔"
+    lazy = analyze(text)
+    assert lazy._keywords is None and lazy._count is None  # the reply path reads neither
+    assert lazy.category == "budget"
+    assert lazy._keywords is None and lazy._count is None and lazy._kind is None
+    full = analyze(text).complete()
+    assert full.to_json_dict() == lazy.to_json_dict()
+    assert (full.kind, full.kind_confidence, full.ranked_categories) == (
+        lazy.kind,
+        lazy.kind_confidence,
+        lazy.ranked_categories,
+    )
+    assert full._view is None  # dropped once both readings are made
+
+
+def test_search_terms_from_the_analysis_tokens_equal_a_fresh_segmentation() -> None:
+    from bot.nlp.terms import search_terms
+
+    for text in ["ถนนขาด รถเข้าไม่ได้ งบประมานยังไม่มา", "ศอบต ยังไม่ตอบ ๓๐ คน", ""]:
+        a = analyze(text)
+        assert search_terms(a.normalized, a.tokens) == search_terms(a.normalized)
