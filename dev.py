@@ -68,8 +68,8 @@ def test(args: list[str]) -> None:
     if "--quick" in args:
         args = [a for a in args if a != "--quick"] + ["-m", "not slow"]
     # One pytest worker per CPU (pytest-xdist); `-n 0` runs in one process, e.g. to debug.
-    chosen = any(a == "-n" or a.startswith("--numprocesses") or a[:2] == "-n" and a[2:].isdigit()
-                 for a in args)  # fmt: skip
+    chosen = any(a in ("-n", "--numprocesses") or a.startswith("--numprocesses=")
+                 or (a.startswith("-n") and a[2:].isdigit()) for a in args)  # fmt: skip
     workers = [] if chosen else ["-n", "auto", "--dist", "worksteal"]
     run(PY, "-m", "pytest", "-q", *workers, *args, env=env())
 
