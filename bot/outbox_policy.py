@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -40,13 +41,14 @@ class Gates:
 
     def pause(self, channel: str, until: datetime) -> bool:
         """Close the channel until `until` (a later pause extends it, an earlier one not);
-        True when this closed it or kept it closed longer."""
+        True when this closed it or kept it closed noticeably longer (worth a log line)."""
         if len(self._until) > 1000:  # per-chat gates: forget those long open
             self._until = {k: v for k, v in self._until.items() if v > until - timedelta(hours=1)}
-        if until > self._until.get(channel, until - timedelta(seconds=1)):
+        current = self._until.get(channel)
+        if current is None or until > current:
             self._until[channel] = until
-            return True
-        return False
+        # Sends queued behind the same 429 report its time left: the same pause again.
+        return current is None or until > current + timedelta(seconds=0.5)
 
     def closed_until(self, channel: str, now: datetime) -> datetime | None:
         """When the channel opens again, or None if it is open now."""
@@ -65,25 +67,35 @@ class Spacer:
     (A token bucket lets a full bucket go at once — 30 requests in the first instant, then
     30 a second — which is 60 in one second: what a strict platform refuses.) Turns are
     taken in arrival order; `check` runs before and after the wait, so a pause that began
-    meanwhile (a 429) stops everyone queued at once, without a request.
+    meanwhile (a 429) stops everyone queued at once, without a request. With `per_second`,
+    no more than that many turns are ever given in any one second, whatever the timing.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, per_second: int | None = None) -> None:
         self.interval = 1.0 / rate
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._recent: deque[float] | None = deque(maxlen=per_second) if per_second else None
 
     async def turn(self, check: Callable[[], None] | None = None) -> None:
         """Wait for the next free slot."""
         async with self._lock:
             if check is not None:
                 check()
+            # Slots lie on a grid `interval` apart: a sleep that overshoots (a busy loop)
+            # does not push every later slot back, which would lower the rate for good.
+            # After an idle spell the grid restarts now: no catch-up burst.
             now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-                now = time.monotonic()
-            # From when this turn really came: after a stall, no catch-up burst.
-            self._next = now + self.interval
+            slot = max(self._next, now)
+            recent = self._recent
+            if recent is not None and len(recent) == recent.maxlen:
+                # After an overshoot the grid catches up; never past `per_second` in a second.
+                slot = max(slot, recent[0] + 1.0)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            self._next = slot + self.interval
+            if recent is not None:
+                recent.append(time.monotonic())
             if check is not None:
                 check()
 
