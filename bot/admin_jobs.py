@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 
+from bot.cli_dates import read_cli_date, read_cli_year
 from bot.config import Settings
 from bot.dates import format_date, format_datetime
 from bot.jobs import JOBS, JobSpec, Preview, preview_job
@@ -168,10 +169,9 @@ async def _where(store: Store, args: argparse.Namespace) -> tuple[str, int] | st
 
 async def holidays_set(args: argparse.Namespace, settings: Settings) -> int:
     """Declare a day off, or cancel a holiday, for everyone or one place."""
-    try:
-        day = date.fromisoformat(args.day)
-    except ValueError:
-        return _fail("give the day as YYYY-MM-DD (Common Era), e.g. 2027-03-10")
+    day = read_cli_date(args.day, "the day")
+    if day is None:
+        return _fail("give the day as YYYY-MM-DD, e.g. 2027-03-10 or 2570-03-10 (BE)")
     store = await Store.open(settings.DATABASE_URL)
     try:
         where = await _where(store, args)
@@ -193,7 +193,7 @@ async def holidays_set(args: argparse.Namespace, settings: Settings) -> int:
 
 async def holidays_list(args: argparse.Namespace, settings: Settings) -> int:
     """National holidays, estimated Hari Raya and the admin overrides of a year."""
-    year = args.year or datetime.now(settings.timezone).year
+    year = read_cli_year(args.year, "--year") if args.year else datetime.now(settings.timezone).year
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:

@@ -6,18 +6,19 @@ import argparse
 import sys
 from datetime import datetime
 
+from bot.cli_dates import read_cli_date
 from bot.config import Settings
-from bot.dates import BE_OFFSET, format_date
+from bot.dates import format_date
 from bot.search import search
 from storage.store import Store
 
 
 def parse_since(value: str, settings: Settings) -> datetime:
     """YYYY-MM-DD, in the Common Era or the Buddhist Era (a year after 2400 is BE)."""
-    day = datetime.strptime(value, "%Y-%m-%d")
-    if day.year > 2400:
-        day = day.replace(year=day.year - BE_OFFSET)
-    return day.replace(tzinfo=settings.timezone)
+    day = read_cli_date(value, "--since")
+    if day is None:
+        raise ValueError(value)
+    return datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
 
 
 async def search_reports(args: argparse.Namespace, settings: Settings) -> int:
