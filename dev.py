@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -30,19 +31,48 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def setup(extra: str = "") -> None:
-    """Create .venv and install the project (again only when pyproject.toml changed)."""
+    """Create .venv and install the project (again only when pyproject.toml changed).
+
+    A .venv made by another Python (an upgrade, a copied checkout) is rebuilt. `test` installs
+    the test extra; `try` accepts that install rather than reinstalling without it.
+    """
+    if PY.exists() and not venv_matches(VENV / "pyvenv.cfg"):
+        print(f"» .venv was made by another Python; rebuilding it for {python_version()}",
+              flush=True)  # fmt: skip
+        shutil.rmtree(VENV)
     if not PY.exists():
         print("» creating .venv", flush=True)
-        venv.create(VENV, with_pip=True)
-    spec = f".[{extra}]" if extra else "."
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+        venv.create(VENV, with_pip=True, clear=VENV.exists())
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / ".installed"
-    if stamp.exists() and stamp.read_text() == digest:
+    installed = stamp.read_text().split() if stamp.exists() else []
+    if installed[:1] == [digest] and (not extra or extra in installed[1:]):
         return
+    # Extras installed before stay installed, so alternating tasks never reinstall.
+    extras = sorted({extra, *installed[1:]} - {""})
+    spec = f".[{','.join(extras)}]" if extras else "."
     print(f"» installing {spec} into .venv (first time takes a minute)", flush=True)
     run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PY, "-m", "pip", "install", "--quiet", "-e", spec)
-    stamp.write_text(digest)
+    stamp.write_text(" ".join([digest, *extras]))
+
+
+def python_version() -> str:
+    """This interpreter's major.minor, as pyvenv.cfg records it."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def venv_matches(cfg: Path) -> bool:
+    """Whether .venv was made by this Python's major.minor (and its interpreter still runs)."""
+    try:
+        fields = dict(line.split("=", 1) for line in cfg.read_text().splitlines() if "=" in line)
+    except OSError:
+        return False
+    made = {k.strip(): v.strip() for k, v in fields.items()}
+    version = made.get("version_info") or made.get("version") or ""
+    if version.split(".")[:2] != python_version().split("."):
+        return False
+    return subprocess.run([str(PY), "-c", ""], capture_output=True).returncode == 0
 
 
 def env() -> dict[str, str]:
@@ -54,7 +84,8 @@ def try_it(args: list[str]) -> None:
     """Demo data, then a console chat as the demo coordinator."""
     setup()
     run(BIN / "prasan", "db", "upgrade", env=env())
-    run(BIN / "prasan", "demo", env=env())
+    # `demo` refuses a database holding real people (one line says why); the chat still opens.
+    subprocess.run([str(BIN / "prasan"), "demo"], cwd=ROOT, env=env())
     who = args[0] if args else "somchai"
     os.execve(str(BIN / "prasan"), [str(BIN / "prasan"), "console", "--as", who], env())
 

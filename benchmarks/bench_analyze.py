@@ -9,6 +9,9 @@ the same dictionary, on the raw text) over all of them, back to back, in this th
 CPU time, so that other processes on a shared machine weigh on both alike.  It prints
 the median µs per text of each and the median of the per-round ratios (target: analyze
 ≤ 3x the segmentation), then the same split by stage, to show where the time goes.
+``analyze`` works out each field when first asked, so it is timed with every field read
+(the target figure) and with only what each reply reads (the obstacle flow's category,
+triage's kind).
 """
 
 from __future__ import annotations
@@ -114,7 +117,38 @@ def main() -> None:
         guess_kind(view, participants_normalized(n), n)
         return keywords(tokens)
 
-    headline, ratio = compare({"analyze": analyze, "nlpo3.segment": segment}, texts, args.rounds)
+    from bot.nlp.bayes import model
+
+    bayes = model()
+
+    # Everything but the two lexicons and the negation windows: what matching competes with.
+    def no_lexicons(text: str) -> object:
+        n = normalize(text)
+        tokens = segment_normalized(n)
+        TextView(tokens, n)
+        return participants_normalized(n), keywords(tokens), bayes.token_probabilities(tokens)
+
+    # analyze() reads the rest of a message when first asked (see Analysis): the target
+    # figure is the whole reading, every field; the reply paths ask for one field each.
+    def full(text: str) -> object:
+        return analyze(text).complete()
+
+    def obstacle_reply(text: str) -> object:
+        return analyze(text).ranked_categories
+
+    def triage_reply(text: str) -> object:
+        return analyze(text).kind
+
+    headline, ratio = compare(
+        {
+            "analyze, every field": full,
+            "reply: category": obstacle_reply,
+            "reply: kind": triage_reply,
+            "nlpo3.segment": segment,
+        },
+        texts,
+        args.rounds,
+    )
     stages = {
         "normalize": s_normalize,
         "+ segment": s_tokens,
@@ -122,20 +156,22 @@ def main() -> None:
         "+ category": s_category,
         "+ count, kind": s_kind,
         "+ keywords": s_keywords,
-        "analyze": analyze,
+        "all but lexicons": no_lexicons,
+        "analyze, all": full,
         "nlpo3.segment": segment,
     }
     split, split_ratio = compare(stages, texts, max(args.rounds // 4, 5))
 
     print(f"{len(texts)} report texts, {chars:.0f} characters on average; {args.rounds} rounds")
-    print(f"{'':<16}{'µs / text':>12}{'x segment':>12}")
+    print(f"{'':<22}{'µs / text':>12}{'x segment':>12}")
     for name in headline:
-        print(f"{name:<16}{headline[name]:>12.1f}{ratio[name]:>11.2f}x")
+        print(f"{name:<22}{headline[name]:>12.1f}{ratio[name]:>11.2f}x")
     print("\nwhere the time goes (cumulative stages, fewer rounds):")
     for name in stages:
-        print(f"{name:<16}{split[name]:>12.1f}{split_ratio[name]:>11.2f}x")
-    verdict = "met" if ratio["analyze"] <= 3 else "MISSED"
-    print(f"\nanalyze / nlpo3 segmentation: {ratio['analyze']:.2f}x (target <= 3x: {verdict})")
+        print(f"{name:<22}{split[name]:>12.1f}{split_ratio[name]:>11.2f}x")
+    whole = ratio["analyze, every field"]
+    verdict = "met" if whole <= 3 else "MISSED"
+    print(f"\nanalyze (every field) / nlpo3 segmentation: {whole:.2f}x (target <= 3x: {verdict})")
 
 
 if __name__ == "__main__":

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot import access
 from bot.admin_people import REFUSALS, ScopeError, scope_from_args
+from bot.cli_dates import read_cli_date
+from bot.cli_text import fail, lang, t
 from bot.config import Settings
-from bot.dates import BE_OFFSET, format_date
-from bot.demo import load_demo, load_geography
+from bot.dates import format_date
+from bot.demo import load_demo, other_people
 from bot.export import write_reports
 from bot.export_followup import followup_columns
+from bot.i18n import number
 from storage.db import make_engine, upgrade
 from storage.store import Store
 
@@ -27,9 +29,7 @@ def _actor() -> str:
         return "cli"
 
 
-def _fail(message: str) -> int:
-    print(f"prasan: {message}", file=sys.stderr)
-    return 1
+_fail = fail
 
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,18 +39,26 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    print("database is up to date")
+    print(t("database is up to date"))
     return 0
 
 
 async def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Load demo data."""
+    """Load demo data (only into a database of demo people, unless --force)."""
     store = await Store.open(settings.DATABASE_URL)
     try:
+        if not args.force:
+            async with store.tx() as tx:
+                others = await other_people(tx)
+            if others:
+                # Demo people and areas in a live database would get real reminders and digests.
+                return _fail(t("this database holds people who are not demo people ({n}): demo "
+                               "data would mix with theirs (use --force to load it anyway)",
+                               n=others))  # fmt: skip
         lines = await load_demo(store)
     finally:
         await store.close()
-    print("Demo data loaded. Try it as:")
+    print(t("Demo data loaded. Try it as:"))
     print("\n".join("  " + line for line in lines))
     return 0
 
@@ -59,10 +67,10 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
     """Create an invite; the code is the last line of stdout."""
     if args.person is not None:
         if args.role or args.area or args.district or args.province or args.all or args.name:
-            return _fail("--person links a chat app to someone registered: give it alone")
+            return _fail(t("--person links a chat app to someone registered: give it alone"))
         return await _link_invite(args.person, settings)
     if args.role is None:
-        return _fail("give --role coordinator|supervisor|admin (or --person ID)")
+        return _fail(t("give --role coordinator|supervisor|admin (or --person ID)"))
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
@@ -72,12 +80,16 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
             except ScopeError as exc:
                 return _fail(str(exc))
             except access.AccessError as exc:
-                return _fail(REFUSALS[exc.reason])
+                return _fail(t(REFUSALS[exc.reason]))
     finally:
         await store.close()
-    until = format_date(made.expires_at, settings.timezone, "en")
-    who = f" for {args.name}" if args.name else ""
-    print(f"One-time {args.role} invite{who}, valid until {until}. Send this code to the person:")
+    until = format_date(made.expires_at, settings.timezone, lang())
+    if args.name:
+        print(t("One-time {role} invite for {name}, valid until {until}. Send this code to the "
+                "person:", role=args.role, name=args.name, until=until))  # fmt: skip
+    else:
+        print(t("One-time {role} invite, valid until {until}. Send this code to the person:",
+                role=args.role, until=until))  # fmt: skip
     print(made.code)
     return 0
 
@@ -88,96 +100,17 @@ async def _link_invite(person_id: int, settings: Settings) -> int:
         async with store.tx() as tx:
             person = await tx.person(person_id)
             if person is None or not person.active:
-                return _fail(f"no active person with id {person_id} (see `prasan people list`)")
+                return _fail(
+                    t("no active person with id {id} (see `prasan people list`)", id=person_id)
+                )
             made = await access.create_link_invite(tx, _actor(), person)
     finally:
         await store.close()
-    until = format_date(made.expires_at, settings.timezone, "en")
-    print(f"One-time code linking one more chat app to {person.name}, valid until {until}:")
+    until = format_date(made.expires_at, settings.timezone, lang())
+    print(t("One-time code linking one more chat app to {name}, valid until {until}:",
+            name=person.name, until=until))  # fmt: skip
     print(made.code)
     return 0
-
-
-async def areas_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import areas from CSV (all rows or none)."""
-    path = Path(args.file)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:  # noqa: ASYNC230 - CLI, nothing else runs
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return _fail(f"cannot read {path}: {exc}")
-    need = {"code", "name", "district", "province"}
-    if not rows or not need <= set(rows[0]):
-        return _fail(f"{path}: the header must be code,name,district,province")
-    store = await Store.open(settings.DATABASE_URL)
-    errors, new, updated = [], 0, 0
-    try:
-        async with store.tx() as tx:
-            await load_geography(tx)
-            for n, row in enumerate(rows, start=2):
-                code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
-                district, province = (
-                    (row["district"] or "").strip(),
-                    (row["province"] or "").strip(),
-                )
-                if not (code and name and district and province):
-                    errors.append(f"line {n}: every column needs a value")
-                    continue
-                pid = await tx.find_province(province)
-                if pid is None:
-                    errors.append(f"line {n}: unknown province {province!r}")
-                    continue
-                did = await tx.find_district(district, pid)
-                if did is None:
-                    errors.append(f"line {n}: unknown district {district!r} in {province}")
-                    continue
-                if await tx.upsert_area(code, name, did):
-                    new += 1
-                else:
-                    updated += 1
-            if errors:
-                raise _Rollback
-            await tx.audit(_actor(), "areas_imported", file=path.name, new=new, updated=updated)
-    except _Rollback:
-        print("\n".join(errors), file=sys.stderr)
-        return _fail(f"nothing imported: fix the {len(errors)} line(s) above and run again")
-    finally:
-        await store.close()
-    print(f"imported {new} new and {updated} updated areas")
-    return 0
-
-
-class _Rollback(Exception):
-    pass
-
-
-async def areas_list(args: argparse.Namespace, settings: Settings) -> int:
-    """Print areas as CSV."""
-    store = await Store.open(settings.DATABASE_URL)
-    try:
-        async with store.tx() as tx:
-            areas = await tx.list_areas()
-    finally:
-        await store.close()
-    out = csv.writer(sys.stdout)
-    out.writerow(["code", "name", "district", "province"])
-    for a in areas:
-        out.writerow([a.code, a.name, a.district, a.province])
-    return 0
-
-
-def read_cli_date(text: str, option: str) -> date | None:
-    """YYYY-MM-DD in the Common or Buddhist Era (2569-11-30 is 2026-11-30); says which it read."""
-    try:
-        year, month, day = (int(x) for x in text.strip().split("-"))
-        if year > 2400:  # a Buddhist Era year
-            read = date(year - BE_OFFSET, month, day)
-            print(f"prasan: reading {option} {text} as {read.isoformat()} "
-                  f"(Buddhist Era {year} = {read.year})", file=sys.stderr)  # fmt: skip
-            return read
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
@@ -186,15 +119,18 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
     if args.since:
         day = read_cli_date(args.since, "--since")
         if day is None:
-            return _fail("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+            return _fail(
+                t("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+            )
         since = datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
     if args.out and args.out.lower().endswith(".xlsx"):
         args.format = "xlsx"  # --out x.xlsx means an XLSX file
     if args.format == "xlsx" and not args.out:
-        return _fail("--format xlsx needs --out FILE")
+        return _fail(t("--format xlsx needs --out FILE"))
     if args.out and not Path(args.out).resolve().parent.is_dir():  # noqa: ASYNC240 - CLI
         # Checked before anything is read or audited: a failed export leaves no audit entry.
-        return _fail(f"cannot write {args.out}: the folder {Path(args.out).parent} does not exist")
+        return _fail(t("cannot write {file}: the folder {folder} does not exist", file=args.out,
+                       folder=str(Path(args.out).parent)))  # fmt: skip
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
@@ -202,23 +138,38 @@ async def export_reports(args: argparse.Namespace, settings: Settings) -> int:
             if args.for_person is not None:
                 viewer = await tx.person(args.for_person)
                 if viewer is None:
-                    return _fail(f"no person with id {args.for_person}")
+                    return _fail(t("no person with id {id}", id=args.for_person))
                 try:
                     area_ids = await access.export_area_ids(tx, viewer)
                 except access.AccessError:
-                    return _fail(f"person {viewer.id} is a {viewer.role}: exports are for "
-                                 "admins and supervisors")  # fmt: skip
+                    return _fail(t("person {id} is a {role}: exports are for admins and "
+                                   "supervisors", id=viewer.id, role=viewer.role))  # fmt: skip
             rows = await tx.export_reports(since, area_ids)
             extras = await followup_columns(tx, settings, [r.id for r in rows])
             await tx.audit(_actor(), "export_reports", count=len(rows), since=args.since,
                            format=args.format, out=args.out or "stdout",
                            for_person=args.for_person)  # fmt: skip
+            if args.out:
+                # Written before the audit entry commits: a file that could not be written
+                # (disk full, no permission) leaves no entry claiming an export.
+                try:
+                    write_reports(rows, settings.timezone, args.format, args.out, extras)
+                except OSError as exc:
+                    raise _WriteFailed(exc.strerror or type(exc).__name__) from None
+    except _WriteFailed as exc:
+        return _fail(t("cannot write {file}: {reason}", file=args.out, reason=str(exc)))
     finally:
         await store.close()
-    write_reports(rows, settings.timezone, args.format, args.out, extras)
     if args.out:
-        print(f"exported {len(rows)} reports to {args.out}", file=sys.stderr)
+        print(t("exported {n} reports to {file}", n=number(len(rows)), file=args.out),
+              file=sys.stderr)  # fmt: skip
+    else:
+        write_reports(rows, settings.timezone, args.format, None, extras)
     return 0
+
+
+class _WriteFailed(Exception):
+    """The export file could not be written; the transaction (and its audit entry) rolls back."""
 
 
 async def nlp_analyze(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,23 +11,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from bot import access
+from bot import access, cli_text
+from bot.cli_dates import read_cli_date
+from bot.cli_text import t
 from bot.config import Settings
 from bot.dates import format_datetime
 from bot.demo import load_geography
+from bot.i18n import N_
 from storage.audit import AuditAction, audit_entries
 from storage.queries_access import ScopeEntry
 from storage.store import Store, Tx
 
 REFUSALS = {
-    access.Refusal.NO_PERSON: "no such person (see `prasan people list`)",
-    access.Refusal.BAD_ROLE: "the role must be coordinator, supervisor or admin",
-    access.Refusal.COORDINATOR_AREAS: "a coordinator's scope is areas: use --area CODE",
-    access.Refusal.EMPTY_SCOPE: "give --area CODE (or for a supervisor --district, "
-    "--province, --all)",
-    access.Refusal.LAST_ADMIN: "this is the last active admin: make someone else admin first",
-    access.Refusal.ERASED: "this person was erased; nothing about them can be changed",
-}
+    access.Refusal.NO_PERSON: N_("no such person (see `prasan people list`)"),
+    access.Refusal.BAD_ROLE: N_("the role must be coordinator, supervisor or admin"),
+    access.Refusal.COORDINATOR_AREAS: N_("a coordinator's scope is areas: use --area CODE"),
+    access.Refusal.EMPTY_SCOPE: N_("give --area CODE (or for a supervisor --district, "
+                                   "--province, --all)"),
+    access.Refusal.LAST_ADMIN: N_("this is the last active admin: make someone else admin first"),
+    access.Refusal.ERASED: N_("this person was erased; nothing about them can be changed"),
+}  # fmt: skip
 
 
 def actor() -> str:
@@ -38,10 +41,7 @@ def actor() -> str:
         return "cli"
 
 
-def fail(message: str) -> int:
-    """One line on stderr, exit status 1."""
-    print(f"prasan: {message}", file=sys.stderr)
-    return 1
+fail = cli_text.fail
 
 
 @asynccontextmanager
@@ -66,17 +66,17 @@ async def scope_from_args(tx: Tx, args: argparse.Namespace) -> list[ScopeEntry]:
     for code in args.area or []:
         area = await tx.area_by_code(code)
         if area is None:
-            raise ScopeError(f"unknown area code {code!r} (see `prasan areas list`)")
+            raise ScopeError(t("unknown area code '{code}' (see `prasan areas list`)", code=code))
         scope.append(("area", area.id))
     for name in args.district or []:
         did = await tx.find_district(name)
         if did is None:
-            raise ScopeError(f"unknown or ambiguous district {name!r}")
+            raise ScopeError(t("unknown or ambiguous district '{name}'", name=name))
         scope.append(("district", did))
     for name in args.province or []:
         pid = await tx.find_province(name)
         if pid is None:
-            raise ScopeError(f"unknown province {name!r}")
+            raise ScopeError(t("unknown province '{name}'", name=name))
         scope.append(("province", pid))
     if args.all:
         scope = [("all", None)]
@@ -84,7 +84,7 @@ async def scope_from_args(tx: Tx, args: argparse.Namespace) -> list[ScopeEntry]:
 
 
 def _when(dt: datetime | None, settings: Settings) -> str:
-    return format_datetime(dt, settings.timezone, "en") if dt else "-"
+    return format_datetime(dt, settings.timezone, cli_text.lang()) if dt else "-"
 
 
 async def _scope_text(tx: Tx, person_id: int) -> str:
@@ -103,7 +103,9 @@ async def people_list(args: argparse.Namespace, settings: Settings) -> int:
         if args.area:
             area = await tx.area_by_code(args.area)
             if area is None:
-                return fail(f"unknown area code {args.area!r} (see `prasan areas list`)")
+                return fail(
+                    t("unknown area code '{code}' (see `prasan areas list`)", code=args.area)
+                )
             area_id = area.id
         found = await tx.find_people(role=args.role, area_id=area_id, active=not args.inactive)
         out.writerow(["id", "name", "role", "language", "channels", "scope", "active"])
@@ -119,7 +121,7 @@ async def people_show(args: argparse.Namespace, settings: Settings) -> int:
     async with transaction(settings) as tx:
         p = await tx.person(args.id)
         if p is None:
-            return fail(f"no person with id {args.id} (see `prasan people list`)")
+            return fail(t("no person with id {id} (see `prasan people list`)", id=args.id))
         lines = [
             f"person {p.id}: {p.name}",
             f"role: {p.role}   language: {p.language}   active: {'yes' if p.active else 'no'}",
@@ -141,8 +143,8 @@ async def people_set(args: argparse.Namespace, settings: Settings) -> int:
     """Change role, scope and/or name; written to the audit log with the scope before/after."""
     wants_scope = bool(args.area or args.district or args.province or args.all)
     if not (args.role or wants_scope or args.name):
-        return fail("give --role R, --area CODE..., --district NAME, --province NAME, --all "
-                    "or --name NAME")  # fmt: skip
+        return fail(t("give --role R, --area CODE..., --district NAME, --province NAME, --all "
+                      "or --name NAME"))  # fmt: skip
     async with transaction(settings) as tx:
         try:
             scope = await scope_from_args(tx, args) if wants_scope else None
@@ -151,9 +153,11 @@ async def people_set(args: argparse.Namespace, settings: Settings) -> int:
         except ScopeError as exc:
             return fail(str(exc))
         except access.AccessError as exc:
-            return fail(REFUSALS[exc.reason])
-    print(f"person {args.id}: {change['role_before']} → {change['role_after']}; scope "
-          f"{' '.join(change['scope_before']) or '-'} → {' '.join(change['scope_after'])}")  # fmt: skip
+            return fail(t(REFUSALS[exc.reason]))
+    print(t("person {id}: {role_before} → {role_after}; scope {scope_before} → {scope_after}",
+            id=args.id, role_before=change["role_before"], role_after=change["role_after"],
+            scope_before=" ".join(change["scope_before"]) or "-",
+            scope_after=" ".join(change["scope_after"])))  # fmt: skip
     return 0
 
 
@@ -162,9 +166,14 @@ async def _activity(args: argparse.Namespace, settings: Settings, active: bool) 
         try:
             changed = await access.set_active(tx, actor(), args.id, active)
         except access.AccessError as exc:
-            return fail(REFUSALS[exc.reason])
-    word = "reactivated" if active else "deactivated"
-    print(f"person {args.id} {word}" if changed else f"person {args.id} was already {word}")
+            return fail(t(REFUSALS[exc.reason]))
+    said = {
+        (True, True): t("person {id} reactivated", id=args.id),
+        (True, False): t("person {id} was already reactivated", id=args.id),
+        (False, True): t("person {id} deactivated", id=args.id),
+        (False, False): t("person {id} was already deactivated", id=args.id),
+    }
+    print(said[(active, bool(changed))])
     return 0
 
 
@@ -200,9 +209,9 @@ async def invites_revoke(args: argparse.Namespace, settings: Settings) -> int:
     async with transaction(settings) as tx:
         done = await access.revoke_invite(tx, actor(), args.id)
     if not done:
-        return fail(f"invite {args.id} does not exist or was already used or revoked "
-                    "(see `prasan invites list --all`)")  # fmt: skip
-    print(f"invite {args.id} revoked: the code no longer works")
+        return fail(t("invite {id} does not exist or was already used or revoked "
+                      "(see `prasan invites list --all`)", id=args.id))  # fmt: skip
+    print(t("invite {id} revoked: the code no longer works", id=args.id))
     return 0
 
 
@@ -211,8 +220,8 @@ async def identities_unlock(args: argparse.Namespace, settings: Settings) -> int
     async with transaction(settings) as tx:
         done = await access.unlock_identity(tx, actor(), args.id)
     if not done:
-        return fail(f"no identity with id {args.id} (see `prasan people show ID`)")
-    print(f"identity {args.id} unlocked: it may send invite codes again")
+        return fail(t("no identity with id {id} (see `prasan people show ID`)", id=args.id))
+    print(t("identity {id} unlocked: it may send invite codes again", id=args.id))
     return 0
 
 
@@ -220,12 +229,15 @@ async def audit_list(args: argparse.Namespace, settings: Settings) -> int:
     """The audit log, oldest first, one entry a line."""
     since = None
     if args.since:
-        try:
-            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.timezone)
-        except ValueError:
-            return fail("--since expects a date as YYYY-MM-DD (Common Era), e.g. 2026-11-01")
+        day = read_cli_date(args.since, "--since")
+        if day is None:
+            return fail(
+                t("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)")
+            )
+        since = datetime(day.year, day.month, day.day, tzinfo=settings.timezone)
     if args.action and args.action not in {a.value for a in AuditAction}:
-        return fail("unknown --action; one of: " + ", ".join(a.value for a in AuditAction))
+        return fail(t("unknown --action; one of: {actions}",
+                      actions=", ".join(a.value for a in AuditAction)))  # fmt: skip
     async with transaction(settings) as tx:
         entries = await audit_entries(tx, since=since, actor=args.actor, action=args.action)
     for e in entries:

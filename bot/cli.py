@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import admin_jobs, cli_people, logsafe
+from bot import admin_jobs, cli_people, cli_text, logsafe
+from bot.cli_text import t
 from bot.config import ConfigurationError, Settings, load_settings
 
 log = logging.getLogger("prasan")
@@ -31,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", help="chat with the bot in this terminal (or pipe a script)")
     c.add_argument("--as", dest="user", default=None,
                    help="console identity (demo: somchai, fatimah, arunee, admin)")  # fmt: skip
-    sub.add_parser("demo", help="load demo areas and people")
+    dm = sub.add_parser("demo", help="load demo areas and people")
+    dm.add_argument("--force", action="store_true",
+                    help="load even into a database that holds people other than the demo ones")  # fmt: skip
     i = sub.add_parser("invite", help="create a one-time invite code (printed last)")
     i.add_argument("--role", choices=("coordinator", "supervisor", "admin"))
     i.add_argument("--area", action="append", default=[], metavar="CODE")
@@ -43,7 +46,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="link one more chat app to this person (see `prasan people list`)")  # fmt: skip
     a = sub.add_parser("areas", help="manage areas")
     asub = a.add_subparsers(dest="areas_command", required=True, metavar="ACTION")
-    imp = asub.add_parser("import", help="import areas from CSV: code,name,district,province")
+    imp = asub.add_parser(
+        "import",
+        help="import areas from CSV: code,name,district,province "
+        "(UTF-8 or Thai Windows cp874; a file without rows exits 1)",
+    )
     imp.add_argument("file")
     asub.add_parser("list", help="list areas")
     cli_people.add_commands(sub)
@@ -76,7 +83,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(args: argparse.Namespace) -> Command:
-    from bot import admin, admin_broadcast, admin_meeting, outbox_cli, search_cli, serve
+    from bot import (
+        admin,
+        admin_areas,
+        admin_broadcast,
+        admin_meeting,
+        outbox_cli,
+        search_cli,
+        serve,
+    )
 
     table: dict[tuple[str, str | None], Command] = {
         ("run", None): serve.run_all,
@@ -85,8 +100,8 @@ def _command(args: argparse.Namespace) -> Command:
         ("console", None): serve.run_console,
         ("demo", None): admin.demo,
         ("invite", None): admin.invite,
-        ("areas", "import"): admin.areas_import,
-        ("areas", "list"): admin.areas_list,
+        ("areas", "import"): admin_areas.areas_import,
+        ("areas", "list"): admin_areas.areas_list,
         ("export", "reports"): admin.export_reports,
         ("db", "upgrade"): admin.db_upgrade,
         ("search", None): search_cli.search_reports,
@@ -147,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"prasan: configuration error: {exc}", file=sys.stderr)
         return 2
+    cli_text.set_language(settings)
     try:
         return asyncio.run(_command(args)(args, settings))
     except KeyboardInterrupt:
@@ -157,20 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            return _say(f"port {settings.PORT} is already in use; stop the other process "
-                        "or set PORT to a free port")  # fmt: skip
+            return _say(t("port {port} is already in use; stop the other process or set PORT "
+                          "to a free port", port=settings.PORT))  # fmt: skip
         if _database_error(exc):
-            return _say(_DB_HINT.format(kind=type(exc).__name__))
+            return _say(_db_hint(exc))
         raise
     except Exception as exc:
         if _database_error(exc):
-            return _say(_DB_HINT.format(kind=type(exc).__name__))
+            return _say(_db_hint(exc))
         raise
 
 
-# Only the error's type: a database error's message can carry report text (its parameters).
-_DB_HINT = ("cannot reach the database ({kind}); check DATABASE_URL and that the database "
-            "server is running")  # fmt: skip
+def _db_hint(exc: BaseException) -> str:
+    # Only the error's type: a database error's message can carry report text (its parameters).
+    return t("cannot reach the database ({kind}); check DATABASE_URL and that the database "
+             "server is running", kind=type(exc).__name__)  # fmt: skip
 
 
 def _database_error(exc: BaseException) -> bool:

@@ -68,6 +68,16 @@ async def load_demo(store: Store) -> list[str]:
     return lines
 
 
+async def other_people(tx: Tx) -> int:
+    """How many people (active or not, not erased) are not the demo people."""
+    demo = set()
+    for console_name, *_ in DEMO_PEOPLE:
+        ident = await tx.identity("console", console_name)
+        if ident is not None and ident.person_id is not None:
+            demo.add(ident.person_id)
+    return len([p for p in await tx.find_people(active=None) if p.id not in demo])
+
+
 async def _ref(tx: Tx, kind: str, ref: str | None) -> int | None:
     if kind == "area":
         area = await tx.area_by_code(str(ref))

@@ -54,16 +54,9 @@ def write_reports(
     """Write the export to a file, or CSV to stdout (formula-like cells escaped)."""
     records = [[escape_cell(v) for v in rec] for rec in as_records(rows, tz, extras)]
     if fmt == "xlsx":
-        from openpyxl import Workbook
+        from bot.export_xlsx import write_xlsx
 
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "reports"
-        ws.append(list(COLUMNS))
-        for rec in records:
-            ws.append(rec)
-        wb.save(out or "reports.xlsx")
+        write_xlsx(rows, tz, out or "reports.xlsx", extras)
         return
     buf = io.StringIO(newline="")
     writer = csv.writer(buf)

@@ -8,8 +8,13 @@ wait for the lease to run out). What happens after each kind of failure is in
 LINE: every push and multicast carries a retry key fixed in the database before the first
 attempt, so a repeat after a crash is answered 409 and never delivered twice; identical
 messages to many people go out as multicasts of ≤ 500 ids, grouped in the database first.
-A reply goes with its reply token once; if a later attempt finds the token refused while it
-is still fresh, the earlier attempt used it, and the reply is not pushed again.
+A reply goes with its reply token; a retry of a reply (after a crash or an error) tries the
+same token again first, because only LINE knows whether the earlier attempt used it: accepted
+now means it was not used; refused while the token is surely still valid means it was, and
+nothing is pushed. Refused after the token's life, the outcome is unknown and the reply is
+pushed (never lost; the rare duplicate this allows is in the README's guarantees table).
+Every send is recorded as sent right after its HTTP call, through the store's group commit,
+so what is unknown after a crash is at most the sends whose calls were in flight.
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
-ACK_DELAY = 0.05  # seconds of sends acknowledged per transaction
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE accepts a reply token for about a minute
 TOKEN_SURELY_VALID = 55.0  # seconds: a token this young that LINE refuses was used
 # Rows claimed per pass: about ten seconds of Telegram at its limit, two full LINE multicasts.
@@ -51,6 +55,11 @@ CLAIM = {"telegram": 300, "line": 1000}
 CLAIM_DEFAULT = 100
 CONCURRENCY = 64  # recipients served at once per channel (pacing decides the rate)
 QUOTA_EVERY = 900.0  # seconds between readings of LINE's monthly quota
+
+
+def _chat_gate(channel: str, recipient: str) -> str:
+    """The gate of one chat (Telegram's per-chat limit), beside its channel's."""
+    return f"{channel}\x00{recipient}"
 
 
 def default_instance(role: str = "run") -> str:
@@ -84,8 +93,6 @@ class Sender:
 
         self.metrics = OutboxMetrics()
         self._wake = asyncio.Event()
-        self._acks: list[OutboxRow] = []
-        self._ack_task: asyncio.Task[None] | None = None
         self._stopped: set[tuple[str, str]] = set()  # (channel, recipient) who blocked the bot
         self._db = asyncio.Lock()
 
@@ -190,7 +197,9 @@ class Sender:
         if row.dedupe_key.startswith("reply:"):
             messages = await late_note(self, row, messages)
         fresh = self.now() - row.created_at < REPLY_TOKEN_TTL
-        token = row.reply_token if fresh else None
+        # A retry tries the original token first, however old: only LINE knows whether an
+        # earlier attempt used it, and a stale token costs one refused call, never a message.
+        token = row.reply_token if fresh or row.attempts > 1 else None
         try:
             try:
                 await channel.send(row.recipient, messages, reply_token=token,
@@ -201,6 +210,10 @@ class Sender:
                     log.info("LINE reply token already used by an earlier attempt outbox=%s",
                              row.id)  # fmt: skip
                 else:
+                    if row.attempts > 1:  # the README's one LINE duplicate window
+                        log.warning("LINE reply token refused after its life; whether an "
+                                    "earlier attempt used it is unknown: pushing outbox=%s",
+                                    row.id)  # fmt: skip
                     # Recorded before pushing, so a retry can never reply *and* push.
                     async with self._tx() as tx:
                         await tx.outbox_drop_reply_token(row.id)
@@ -208,7 +221,7 @@ class Sender:
         except Exception as exc:
             await self._failed(rows, exc)
             return
-        self._ack(rows)
+        await self._ack(rows)
 
     async def _used_earlier(self, row: OutboxRow) -> bool:
         """Whether a refused reply token can only mean an earlier attempt of this row used it:
@@ -234,11 +247,14 @@ class Sender:
         except Exception as exc:
             await self._failed(rows, exc)
             return
-        self._ack(rows)
+        await self._ack(rows)
 
     async def _paused(self, rows: list[OutboxRow]) -> bool:
-        """While a channel is paused (429), its rows go back untried: no request at all."""
-        until = self.gates.closed_until(rows[0].channel, self.now())
+        """While a channel (or this one chat) is paused by a 429, rows go back untried."""
+        name, now = rows[0].channel, self.now()
+        until = self.gates.closed_until(name, now)
+        if until is None and len(rows) == 1:
+            until = self.gates.closed_until(_chat_gate(name, rows[0].recipient), now)
         if until is None:
             return False
         async with self._tx() as tx:
@@ -250,11 +266,14 @@ class Sender:
     async def _failed(self, rows: list[OutboxRow], exc: Exception) -> None:
         name, ids, now = rows[0].channel, [r.id for r in rows], self.now()
         if isinstance(exc, AlreadyDelivered):
-            self._ack(rows)
+            await self._ack(rows)
             return
         if isinstance(exc, Throttled):
             until = now + timedelta(seconds=max(exc.retry_after, 0.1))
-            if self.gates.pause(name, until):
+            if exc.chat is not None:  # that chat's own limit: the others go on
+                if self.gates.pause(_chat_gate(name, exc.chat), until):
+                    log.info("one %s chat paused %.1fs by a 429", name, exc.retry_after)
+            elif self.gates.pause(name, until):
                 log.warning("channel %s paused %.1fs by a 429", name, exc.retry_after)
             self.metrics.count("retried", name, len(rows))
             async with self._tx() as tx:
@@ -292,34 +311,33 @@ class Sender:
         if queued:
             self.wake()
 
-    def _ack(self, rows: list[OutboxRow]) -> None:
-        # Acknowledgements are batched: one transaction marks a burst of sends. A crash
-        # before it leaves rows leased (LINE dedupes their retry by key; Telegram may repeat).
-        self.metrics.count("sent", rows[0].channel, len(rows))
-        self._acks.extend(rows)
-        if self._ack_task is None or self._ack_task.done():
-            self._ack_task = asyncio.get_running_loop().create_task(self._flush_acks())
+    async def _ack(self, rows: list[OutboxRow]) -> None:
+        """Record rows as sent right after their call, before the next send of theirs.
 
-    async def _flush_acks(self) -> None:
-        await asyncio.sleep(ACK_DELAY)
+        Through the store's group commit (`store.run`): acknowledgements that come together
+        share one commit with each other and with inbound messages, without waiting for a
+        batch to fill. A crash leaves unrecorded only the sends whose calls were in flight.
+        """
+        self.metrics.count("sent", rows[0].channel, len(rows))
+        ids = [r.id for r in rows]
+
+        async def mark(tx: Tx) -> None:
+            await tx.outbox_delivered(ids)
+
         failures = 0
-        while self._acks:
-            rows, self._acks = self._acks, []
+        while True:
             try:
-                async with self._tx() as tx:
-                    await tx.outbox_delivered([r.id for r in rows])
-                failures = 0
-            except Exception as exc:  # by type: keep them and try again, or they would be resent
+                await self.store.run(mark)
+                return
+            except Exception as exc:  # by type: keep trying, or the rows would be resent
                 failures += 1
-                log.error("recording %d sends failed (%s); trying again", len(rows),
+                log.error("recording %d sends failed (%s); trying again", len(ids),
                           type(exc).__name__)  # fmt: skip
-                self._acks = rows + self._acks
                 await asyncio.sleep(min(30.0, 0.5 * 2**failures))
 
     async def flush(self) -> None:
-        """Wait until every delivered row is recorded as sent."""
-        while self._ack_task is not None and not self._ack_task.done():
-            await self._ack_task
+        """Every send is recorded before its send returns: nothing to wait for (kept for
+        callers that stop channels and want every delivered row recorded)."""
 
     # ---- the loop ----------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 - 5xx and network errors: exponential backoff with jitter, capped at about five minutes, for
   PRASAN_GIVE_UP_AFTER (24 h by default) from the first failure; then the row is dead-lettered.
-- 429: the whole channel pauses for Retry-After — no request at all reaches it meanwhile.
+- 429: the whole channel pauses for Retry-After — no request at all reaches it meanwhile;
+  Telegram's per-chat limit pauses only that chat (`ChatPauses` decides which it was).
 - Pacing spaces requests evenly (no bursts above the rate), so a limit is never exceeded.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -31,18 +33,22 @@ def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
 
 
 class Gates:
-    """Per channel, the moment until which nothing may be sent (a 429's Retry-After)."""
+    """Per channel (or per channel and chat), the moment until which nothing may be sent (a
+    429's Retry-After)."""
 
     def __init__(self) -> None:
         self._until: dict[str, datetime] = {}
 
     def pause(self, channel: str, until: datetime) -> bool:
         """Close the channel until `until` (a later pause extends it, an earlier one not);
-        True when this closed it or kept it closed longer."""
-        if until > self._until.get(channel, until - timedelta(seconds=1)):
+        True when this closed it or kept it closed noticeably longer (worth a log line)."""
+        if len(self._until) > 1000:  # per-chat gates: forget those long open
+            self._until = {k: v for k, v in self._until.items() if v > until - timedelta(hours=1)}
+        current = self._until.get(channel)
+        if current is None or until > current:
             self._until[channel] = until
-            return True
-        return False
+        # Sends queued behind the same 429 report its time left: the same pause again.
+        return current is None or until > current + timedelta(seconds=0.5)
 
     def closed_until(self, channel: str, now: datetime) -> datetime | None:
         """When the channel opens again, or None if it is open now."""
@@ -61,25 +67,35 @@ class Spacer:
     (A token bucket lets a full bucket go at once — 30 requests in the first instant, then
     30 a second — which is 60 in one second: what a strict platform refuses.) Turns are
     taken in arrival order; `check` runs before and after the wait, so a pause that began
-    meanwhile (a 429) stops everyone queued at once, without a request.
+    meanwhile (a 429) stops everyone queued at once, without a request. With `per_second`,
+    no more than that many turns are ever given in any one second, whatever the timing.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, per_second: int | None = None) -> None:
         self.interval = 1.0 / rate
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._recent: deque[float] | None = deque(maxlen=per_second) if per_second else None
 
     async def turn(self, check: Callable[[], None] | None = None) -> None:
         """Wait for the next free slot."""
         async with self._lock:
             if check is not None:
                 check()
+            # Slots lie on a grid `interval` apart: a sleep that overshoots (a busy loop)
+            # does not push every later slot back, which would lower the rate for good.
+            # After an idle spell the grid restarts now: no catch-up burst.
             now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-                now = time.monotonic()
-            # From when this turn really came: after a stall, no catch-up burst.
-            self._next = now + self.interval
+            slot = max(self._next, now)
+            recent = self._recent
+            if recent is not None and len(recent) == recent.maxlen:
+                # After an overshoot the grid catches up; never past `per_second` in a second.
+                slot = max(slot, recent[0] + 1.0)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            self._next = slot + self.interval
+            if recent is not None:
+                recent.append(time.monotonic())
             if check is not None:
                 check()
 
@@ -87,8 +103,11 @@ class Spacer:
 class Pause:
     """A channel's own record of a 429: until when no request may go (on `clock` seconds)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, chat: str | None = None
+    ) -> None:
         self.clock = clock
+        self.chat = chat  # a pause of one chat only (Telegram's per-chat limit)
         self._until = float("-inf")
 
     def hold(self, seconds: float) -> None:
@@ -99,4 +118,4 @@ class Pause:
         """Raise Throttled with the time left, while paused."""
         left = self._until - self.clock()
         if left > 0:
-            raise Throttled(left, "paused by an earlier 429")
+            raise Throttled(left, "paused by an earlier 429", chat=self.chat)

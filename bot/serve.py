@@ -10,6 +10,8 @@ import logging
 import sys
 
 from bot.channels.console import ConsoleChannel
+from bot.cli_console import remember_buttons, restore_buttons
+from bot.cli_text import t
 from bot.config import Settings
 from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
@@ -82,10 +84,10 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
 async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal; with piped stdin, run a script of messages."""
     if args.user is None:  # say who they are and how to be someone else
-        print("You are the console user 'console', not registered yet: send an invite code, or "
-              "try a demo person with `prasan console --as somchai` (coordinator), `--as fatimah`, "
-              "`--as arunee` (supervisor) or `--as admin` (load them with `prasan demo`).",
-              file=sys.stderr)  # fmt: skip
+        print(t("You are the console user 'console', not registered yet: send an invite code, "
+                "or try a demo person with `prasan console --as somchai` (coordinator), "
+                "`--as fatimah`, `--as arunee` (supervisor) or `--as admin` (load them with "
+                "`prasan demo`)."), file=sys.stderr)  # fmt: skip
         args.user = "console"
     runtime = await Runtime.create(settings)
     console = ConsoleChannel(sys.stdout)
@@ -95,11 +97,14 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
         sys.stdin.reconfigure(errors="replace")
     try:
+        await restore_buttons(runtime.store, console, args.user)
         await runtime.sender.deliver()  # messages that waited for this person (notices)
         if interactive:
-            print(f"Prasan console — you are '{args.user}'. Type a message; a number presses a "
-                  "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.\n")  # fmt: skip
+            print(t("Prasan console — you are '{user}'. Type a message; a number presses a "
+                    "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.",
+                    user=args.user) + "\n")  # fmt: skip
             await runtime.inbound.receive(console.parse(args.user, "/start"))
+        await remember_buttons(runtime.store, console, args.user)
         while True:
             if interactive:
                 sys.stdout.write("› ")
@@ -112,6 +117,7 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
             if not interactive:
                 sys.stdout.write(f"› {line.rstrip()}\n")
             await runtime.inbound.receive(console.parse(args.user, line))
+            await remember_buttons(runtime.store, console, args.user)
     finally:
         await runtime.close()
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from storage.schema import areas, districts, provinces
 
@@ -100,7 +100,7 @@ class GeoQueries:
 
     async def upsert_area(self: Tx, code: str, name: str, district_id: int) -> bool:
         """Create or update an area by code; True when it was new."""
-        found = await self.conn.scalar(select(areas.c.id).where(areas.c.code == code))
+        found = await self.conn.scalar(select(areas.c.id).where(_same_code(code)))
         if found is not None:
             await self.conn.execute(
                 update(areas)
@@ -121,11 +121,16 @@ class GeoQueries:
         return [Area(**r._mapping) for r in await self.conn.execute(q)]
 
     async def area_by_code(self: Tx, code: str) -> Area | None:
-        """One area by its code."""
-        row = (await self.conn.execute(_area_select().where(areas.c.code == code))).first()
+        """One area by its code (case-insensitive: people type ptn01 for PTN01)."""
+        row = (await self.conn.execute(_area_select().where(_same_code(code)))).first()
         return None if row is None else Area(**row._mapping)
 
     async def area_by_id(self: Tx, area_id: int) -> Area | None:
         """One area by id."""
         row = (await self.conn.execute(_area_select().where(areas.c.id == area_id))).first()
         return None if row is None else Area(**row._mapping)
+
+
+def _same_code(code: str) -> ColumnElement[bool]:
+    """Area codes compare case-insensitively everywhere (imports, CLI options, chat)."""
+    return func.upper(areas.c.code) == code.strip().upper()

@@ -16,6 +16,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,15 +60,24 @@ class Failure:
 class FakeLine:
     """Both LINE hosts on 127.0.0.1: `api_url` (messaging) and `data_url` (content)."""
 
-    def __init__(self, token: str = TOKEN, reply_ttl: float = 60.0) -> None:
+    def __init__(
+        self, token: str = TOKEN, reply_ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
         self.token = token
         self.reply_ttl = reply_ttl
+        self.clock = clock  # seconds; a test may pass its movable clock
         self.calls: list[Call] = []
         self.transcript: dict[str, list[dict[str, Any]]] = {}
         self.contents: dict[str, tuple[bytes, str]] = {}
         self.failures: list[Failure] = []
-        self._tokens: dict[str, tuple[str, float]] = {}  # reply token → (user, issued at)
+        # Reply tokens: LINE answers 400 "Invalid reply token" both for a token used once
+        # already and for one past its life, and says nothing else; these record which it was.
+        self._tokens: dict[str, tuple[str, float]] = {}  # unused token → (user, issued at)
+        self.used_tokens: set[str] = set()
+        self.refused_tokens: Counter[str] = Counter()  # "used" / "expired" / "unknown"
         self._retry_keys: dict[str, str] = {}  # accepted retry key → request id
+        self.accepted_keys: Counter[str] = Counter()  # retry key → calls delivered under it
         # The monthly message quota (None: unlimited) and what was used of it.
         self.deliveries: Counter[str] = Counter()  # accepted calls that reached each user
         self.delivered_by: dict[str, list[str]] = {}  # per user: reply / push / multicast
@@ -110,13 +120,13 @@ class FakeLine:
     def reply_token(self, user: str) -> str:
         """Issue a reply token for an event from `user` (it works once, for `reply_ttl`)."""
         token = uuid.uuid4().hex
-        self._tokens[token] = (user, time.monotonic())
+        self._tokens[token] = (user, self.clock())
         return token
 
     def expire(self, token: str) -> None:
         """Make a reply token stale, as if a minute had passed."""
         user, _ = self._tokens[token]
-        self._tokens[token] = (user, time.monotonic() - self.reply_ttl - 1)
+        self._tokens[token] = (user, self.clock() - self.reply_ttl - 1)
 
     def fail_next(
         self,
@@ -192,10 +202,15 @@ class FakeLine:
         body, refused = await self._record(request)
         if refused is not None:
             return refused
-        issued = self._tokens.pop(body.get("replyToken", ""), None)
-        if issued is None or time.monotonic() - issued[1] > self.reply_ttl:
+        token = body.get("replyToken", "")
+        issued = self._tokens.get(token)
+        if issued is None or self.clock() - issued[1] > self.reply_ttl:
+            why = "used" if token in self.used_tokens else "expired" if issued else "unknown"
+            self.refused_tokens[why] += 1
             self.calls[-1].status = 400
-            return _error(400, "Invalid reply token")
+            return _error(400, "Invalid reply token")  # the same words for each reason
+        del self._tokens[token]
+        self.used_tokens.add(token)
         return self._deliver([issued[0]], body["messages"], how="reply")
 
     async def _push(self, request: web.Request) -> web.Response:
@@ -235,6 +250,7 @@ class FakeLine:
         response = self._deliver(to, messages, multicast=multicast)
         if key is not None:
             self._retry_keys[key] = response.headers["x-line-request-id"]
+            self.accepted_keys[key] += 1
         return response
 
     def _deliver(

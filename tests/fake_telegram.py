@@ -29,12 +29,14 @@ _JSON_FIELDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass
 class Call:
     """One request the bot made."""
 
     method: str
     params: dict[str, Any]
+    at: float = 0.0  # the fake's clock when it came (seconds)
+    status: int = 200
 
 
 @dataclass
@@ -114,6 +116,11 @@ class FakeTelegram:
     _failures: dict[str, list[tuple[int, dict[str, Any]] | None]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # Failures for one chat only: (method, chat id) → as above.
+    _chat_failures: dict[tuple[str, int], list[tuple[int, dict[str, Any]] | None]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    clock: Callable[[], float] = time.monotonic  # a test may pass its movable clock
     _changed: asyncio.Condition | None = None
     _closing: bool = False
     _runner: web.AppRunner | None = None
@@ -164,8 +171,12 @@ class FakeTelegram:
 
     # --- what the test does --------------------------------------------------------
 
-    def fail(self, method: str, status: int, times: int = 1, after: int = 0, **extra: Any) -> None:
-        """Answer `times` calls of `method` with this error, once `after` more have succeeded.
+    def fail(
+        self, method: str, status: int, times: int = 1, after: int = 0,
+        chat: int | None = None, **extra: Any,
+    ) -> None:  # fmt: skip
+        """Answer `times` calls of `method` (to `chat` only, if given) with this error, once
+        `after` more have succeeded.
 
         fail("sendMessage", 429, retry_after=1) · fail("sendMessage", 403,
         description="Forbidden: bot was blocked by the user") · fail("sendMessage", 500)
@@ -174,7 +185,14 @@ class FakeTelegram:
         body["description"] = extra.pop("description", f"Error {status}")
         if "retry_after" in extra:
             body["parameters"] = {"retry_after": extra.pop("retry_after")}
-        self._failures[method] += [None] * after + [(status, body)] * times
+        failures = self._failures[method] if chat is None else self._chat_failures[(method, chat)]
+        failures += [None] * after + [(status, body)] * times
+
+    def sent_at(self, chat_id: int | None = None) -> list[float]:
+        """When each accepted sendMessage/sendPhoto came (to `chat_id`, or any), in order."""
+        return [c.at for c in self.calls if c.method in ("sendMessage", "sendPhoto")
+                and c.status == 200
+                and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]  # fmt: skip
 
     def push(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id."""
@@ -260,18 +278,30 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         params = await _params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params, self.clock())
+        self.calls.append(call)
         try:
-            failure = self._failures[method].pop(0) if self._failures[method] else None
+            chat = params.get("chat_id")
+            key = (method, int(chat)) if str(chat).lstrip("-").isdigit() else None
+            failures = self._chat_failures.get(key) if key is not None else None
+            if not failures:
+                failures = self._failures[method]
+            failure = failures.pop(0) if failures else None
             if failure is not None:
                 status, body = failure
+                call.status = status
                 return web.json_response(body, status=status)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
+                call.status = 404
                 return web.json_response(
                     {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
                 )
-            result = await handler(params)
+            try:
+                result = await handler(params)
+            except web.HTTPException as exc:
+                call.status = exc.status
+                raise
             return web.json_response({"ok": True, "result": result})
         finally:
             await self._notify()

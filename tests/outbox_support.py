@@ -54,15 +54,11 @@ def clock() -> MovableClock:
     return MovableClock(START)
 
 
-@pytest.fixture
-async def wired(
-    runtime: Runtime, fake_line: FakeLine, fake_tg: FakeTelegram, clock: MovableClock
-) -> Runtime:
-    """The runtime with both channels started (sending only) and the clock injected."""
+async def connect(runtime: Runtime, fake_line: FakeLine, fake_tg: FakeTelegram) -> Runtime:
+    """Start both channels (sending only) against the fakes, with their real pacing."""
     from bot.channels.line import start_channel as start_line
     from bot.channels.telegram import start_channel as start_telegram
 
-    runtime.store.clock = clock
     runtime.settings = runtime.settings.model_copy(update={
         "LINE_CHANNEL_SECRET": SecretStr(SECRET), "LINE_CHANNEL_ACCESS_TOKEN": SecretStr(TOKEN),
         "LINE_API_URL": fake_line.api_url, "LINE_DATA_API_URL": fake_line.data_url,
@@ -73,6 +69,16 @@ async def wired(
         channel = await start(runtime, False)
         runtime.add_channel(channel)
         runtime.services.append(channel)
+    return runtime
+
+
+@pytest.fixture
+async def wired(
+    runtime: Runtime, fake_line: FakeLine, fake_tg: FakeTelegram, clock: MovableClock
+) -> Runtime:
+    """The runtime with both channels started (sending only) and the clock injected."""
+    runtime.store.clock = clock
+    await connect(runtime, fake_line, fake_tg)
     telegram: Any = runtime.channels["telegram"]
     telegram.pacer = Pacer(overall=10_000, per_chat=10_000)  # pacing has its own tests
     for name in ("telegram", "line"):  # a 429's pause runs on the test's clock too

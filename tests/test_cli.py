@@ -107,7 +107,7 @@ def test_people_list_and_xlsx_export(cli, tmp_path: Path) -> None:  # type: igno
     out = tmp_path / "r.xlsx"
     cli("export", "reports", "--format", "xlsx", "--out", str(out), "--since", "2026-01-01")
     ws = load_workbook(out).active
-    assert [c.value for c in ws[1]][:3] == ["id", "kind", "created_at"]
+    assert [c.value for c in ws[2]][:3] == ["id", "kind", "created_at"]  # codes under Thai titles
     bad = cli("export", "reports", "--since", "21/11/2569", ok=False)
     assert "YYYY-MM-DD" in bad.stderr
 

@@ -111,6 +111,8 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
         await poster
         sent_before = _replies(tg, line)
         killed = time.monotonic()
+        # The only LINE replies a slow restart could double: accepted, not yet recorded.
+        at_risk = {u for u in _leased_line(tmp_path) if line.delivered_by.get(u)}
         proc, port = await _start(env, tmp_path)
         down = time.monotonic() - killed
         # LINE redelivers what it never got a 200 for, with the same webhookEventId.
@@ -127,16 +129,19 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
         await tg.close()
         await line.close()
     assert 0 < sent_before < 2 * USERS
-    # LINE: a push or multicast never twice (its retry key is answered 409 on a repeat).
+    # LINE, counted at the fake by retry key: a push or multicast never delivered twice (a
+    # repeat of a key is answered 409) ...
+    assert all(n == 1 for n in line.accepted_keys.values()), line.accepted_keys
+    # ... and by recipient: each person's reply arrived once, by reply or by push.
     ways = {u: line.delivered_by.get(u, []) for u in line_users}
-    assert all(len(w) >= 1 and len(w) - w.count("reply") <= 1 for w in ways.values()), ways
-    doubled = [w for w in ways.values() if len(w) > 1]
-    assert all(sorted(w) == ["push", "reply"] for w in doubled), doubled
-    # A reply is exactly once when the process is back within its token's life; after a
-    # longer outage a reply LINE accepted just before the kill may be pushed once more
-    # (README: "Delivery guarantees").
-    if down < 30:
-        assert doubled == [], f"back after {down:.0f} s, yet {len(doubled)} replies doubled"
+    doubled = {u for u, w in ways.items() if len(w) > 1}
+    assert all(ways.values()), [u for u, w in ways.items() if not w]
+    # Back within the reply token's life, a retry asks LINE with the same token first, so
+    # nothing is doubled. After a longer outage the README's window applies: only a reply
+    # accepted in the instant before the kill and not yet recorded may be pushed once more.
+    if down < 50:
+        assert doubled == set(), f"back after {down:.0f} s, yet {len(doubled)} replies doubled"
+    assert doubled <= at_risk and all(sorted(ways[u]) == ["push", "reply"] for u in doubled)
     # Telegram: everyone answered, at most one duplicate each.
     per_chat = Counter({p.id: len(tg.chats[p.id]) for p in tg_people})
     one = min(per_chat.values())  # messages in one reply
@@ -156,8 +161,9 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
     assert replies == {"sent": 2 * USERS}
     duplicates = sum(n // one - 1 for n in per_chat.values())
     print(f"kill at {kill_at:.0%}: {sent_before} replies before the kill, back after "
-          f"{down:.0f} s; {duplicates} Telegram duplicate(s), {len(doubled)} LINE reply "
-          "pushed again")  # fmt: skip
+          f"{down:.0f} s; {duplicates} Telegram duplicate(s); LINE: {len(doubled)} doubled, "
+          f"{len(at_risk)} accepted but unrecorded at the kill, "
+          f"{line.refused_tokens['used']} retries found their token used")  # fmt: skip
 
 
 async def _until(check: Callable[[], bool], every: float, within: float = 120) -> None:
@@ -167,6 +173,18 @@ async def _until(check: Callable[[], bool], every: float, within: float = 120) -
             return
         await asyncio.sleep(every)
     raise AssertionError("timed out")
+
+
+def _leased_line(tmp_path: Path) -> set[str]:
+    """LINE recipients whose reply row was still leased (sent or not, unrecorded)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'crash.db'}")
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(outbox.c.recipient).where(outbox.c.channel == "line",
+                                             outbox.c.status == "sending")
+        ).scalars().all()  # fmt: skip
+    engine.dispose()
+    return set(got)
 
 
 def _replies(tg: FakeTelegram, line: FakeLine) -> int:

@@ -26,14 +26,13 @@ from bot.nlp import (
     keywords,
     normalize,
     participants,
-    suggest_category,
     tokenize,
     tokenizer,
 )
 from bot.nlp.normalization import normalize_full
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELLED = ROOT / "tests" / "data" / "categories.tsv"
+LABELLED = ROOT / "bot" / "data" / "nlp_category_examples.tsv"
 
 
 def _labelled() -> list[tuple[str, str, str]]:
@@ -276,128 +275,6 @@ def test_participants_none(text: str) -> None:
     assert participants(text) is None
 
 
-# --- categories and kind -----------------------------------------------------------
-
-
-def test_categories_contract() -> None:
-    assert CATEGORIES == (
-        "budget",
-        "coordination",
-        "security",
-        "participation",
-        "infrastructure",
-        "livelihood",
-        "drugs",
-        "other",
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("งบประมานยังไม่เบิกจ่ายเลยครับ", "budget"),  # ณ typed as น
-        ("ยาเสพติตระบาดในหมู่บ้าน", "drugs"),  # ด typed as ต
-        ("ความปลอดภยในหมู่บ้านไม่ค่อยดี", "security"),  # dropped vowel mark
-        ("ประสานกับภาคประชาลังคมไม่ได้เลย", "coordination"),  # ส typed as ล
-        ("อุปสรรค์ใหญ่คือถนนเข้าหมู่บ้าน", "infrastructure"),
-        ("ราคายางตกมาก ชาวบ้านขาดรายได้", "livelihood"),
-        ("มีคนร้ายลอบวางระเบิดข้างทาง", "security"),
-        ("ชาวบ้านไม่ไว้ใจ ไม่มาร่วมเวที", "participation"),
-        ("เด็กต้มน้ำกระท่อมผสม 4x100", "drugs"),
-        ("ไฟดับทั้งหมู่บ้าน สัญญาณโทรศัพท์ก็ไม่มี", "infrastructure"),
-        ("ทำหนังสือไปอำเภอแล้วไม่มีการตอบกลับ", "coordination"),
-        ("นำทวมถนนขาด รถเขาไมได", "infrastructure"),  # every tone mark dropped
-        ("ชาวบานไมไวใจโครงการ", "participation"),
-    ],
-)
-def test_suggest_category(text: str, expected: str) -> None:
-    best, confidence, ranked = suggest_category(text)
-    assert best == expected
-    assert 0.0 < confidence <= 1.0
-    assert ranked[0] == best and sorted(ranked) == sorted(CATEGORIES)
-
-
-def test_suggest_category_accepts_tokens_and_falls_back_to_other() -> None:
-    assert suggest_category(tokenize("ถนนขาด"))[0] == "infrastructure"
-    best, confidence, ranked = suggest_category("สวัสดีครับ")
-    assert best == "other" and confidence < 0.5 and len(ranked) == 8
-
-
-def test_short_terms_do_not_fire_inside_other_words() -> None:
-    # ยิง (shoot) must not match ยิ่ง (more); ค้ายา (drug dealing) must not match ค้ายาง.
-    assert suggest_category("ชาวบ้านให้ความร่วมมือดียิ่งขึ้น")[0] != "security"
-    assert suggest_category("ชาวบ้านค้ายางพารา ราคาตก")[0] == "livelihood"
-
-
-def test_lexicon_search_finds_every_term_a_full_scan_finds() -> None:
-    # The automaton only narrows down which terms to check at token boundaries; it must
-    # never miss a term that occurs (exactly, or folded for long terms), misspelt texts too.
-    from bot.nlp.classify import _matcher
-    from bot.nlp.view import TextView
-
-    matcher = _matcher()
-    rnd = random.Random(15)
-    texts = [text for _, _, text in _labelled()]
-    for text in list(texts):
-        chars = list(text)
-        del chars[rnd.randrange(len(chars))]
-        texts.append("".join(chars))
-    for text in texts:
-        norm = normalize(text)
-        view = TextView(tokenizer.segment_normalized(norm), norm)
-        found = set(matcher._candidates(view))
-        for term in matcher._terms:
-            occurs = term.folded in view.folded if term.long else term.text in view.compact
-            assert not occurs or term in found, (text, term.text)
-
-
-def test_a_label_in_both_lexicons_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.nlp import classify
-
-    real = classify.load_entries
-    monkeypatch.setattr(classify, "load_entries", lambda name: [*real(name), ("budget", 1.0, "งบ")])
-    classify._matcher.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="budget"):
-            classify._matcher()
-    finally:
-        monkeypatch.undo()
-        classify._matcher.cache_clear()
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        ("จัดเวทีรับฟังปัญหาเรียบร้อยแล้ว ผู้เข้าร่วม 35 คน", "progress"),
-        ("อบรมอาชีพเสร็จสิ้น ผู้เข้าร่วมพึงพอใจมาก 😊", "progress"),
-        ("ลงพื้นที่ถอดบทเรียนกับแกนนำชุมชนเรียบร้อย ไม่มีปัญหาครับ", "progress"),
-        ("มีปัญหาเรื่องงบประมาณล่าช้า", "obstacle"),
-        ("ไม่สามารถจัดกิจกรรมได้เพราะฝนตกหนัก", "obstacle"),
-        ("ยังไม่ได้รับเงินค่าอาหาร", "obstacle"),
-        ("งดลงพื้นที่ 3 วัน เพราะมีเหตุระเบิด", "obstacle"),
-        ("ชาวบ้านเดือดร้อนเรื่องน้ำประปา", "obstacle"),
-        ("มีอุปสรรค์หลายอย่างครับ", "obstacle"),
-    ],
-)
-def test_kind(text: str, kind: str) -> None:
-    result = analyze(text)
-    assert result.kind == kind
-    assert 0.5 <= result.kind_confidence <= 1.0
-
-
-def test_labelled_set_accuracy_floor() -> None:
-    # Regression guard.  Measured with benchmarks/nlp_accuracy.py on 194 rows (150
-    # obstacles): category 88.7% on obstacle rows (87.5% on the 40 obstacle rows of the
-    # last 50, written after the lexicon was frozen), kind 91.2% on all rows.
-    rows = _labelled()
-    assert len(rows) >= 120
-    obstacles = [(c, t) for c, k, t in rows if k == "obstacle"]
-    category_ok = sum(analyze(t).category == c for c, t in obstacles)
-    kind_ok = sum(analyze(t).kind == k for _, k, t in rows)
-    assert category_ok / len(obstacles) >= 0.85
-    assert kind_ok / len(rows) >= 0.87
-
-
 # --- analyze -----------------------------------------------------------------------
 
 
@@ -436,3 +313,27 @@ def test_analyze_stream_writes_one_json_object_per_message() -> None:
         assert round(record["confidence"], 3) == record["confidence"]
     assert records[0]["category"] == "infrastructure" and records[0]["participants"] is None
     assert records[1]["kind"] == "progress" and records[1]["participants"] == 25
+
+
+def test_analysis_reads_each_field_when_first_asked_with_the_same_result() -> None:
+    text = "จัดเวทีเรียบร้อย ผู้เข้าร่วม ๓๐ คน แต่งบประมาณยังไม่เบิกจ่าย 😔"
+    lazy = analyze(text)
+    assert lazy._keywords is None and lazy._count is None  # the reply path reads neither
+    assert lazy.category == "budget"
+    assert lazy._keywords is None and lazy._count is None and lazy._kind is None
+    full = analyze(text).complete()
+    assert full.to_json_dict() == lazy.to_json_dict()
+    assert (full.kind, full.kind_confidence, full.ranked_categories) == (
+        lazy.kind,
+        lazy.kind_confidence,
+        lazy.ranked_categories,
+    )
+    assert full._view is None  # dropped once both readings are made
+
+
+def test_search_terms_from_the_analysis_tokens_equal_a_fresh_segmentation() -> None:
+    from bot.nlp.terms import search_terms
+
+    for text in ["ถนนขาด รถเข้าไม่ได้ งบประมานยังไม่มา", "ศอบต ยังไม่ตอบ ๓๐ คน", ""]:
+        a = analyze(text)
+        assert search_terms(a.normalized, a.tokens) == search_terms(a.normalized)

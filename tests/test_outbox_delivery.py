@@ -158,3 +158,35 @@ async def test_blocked_recipients_are_marked_skipped_and_counted(
     async with wired.store.tx() as tx:
         ident = await tx.identity("telegram", blocked)
     assert ident is not None and not ident.active
+
+
+async def test_a_429_in_one_chats_burst_pauses_that_chat_only_while_the_others_go_on(
+    wired: Runtime, fake_tg: FakeTelegram, clock: MovableClock
+) -> None:
+    (busy,) = await people(wired, "telegram", 1)
+    others = await people(wired, "telegram", 5, start=10)
+    chat = int(busy.user)
+    telegram: Any = wired.channels["telegram"]
+    telegram.pacer = Pacer(overall=10_000)  # per chat: Telegram's 1 a second (burst of 3)
+    fake_tg.clock = lambda: clock().timestamp()
+    for key in ("a", "b", "c"):
+        await queue(wired, [busy], key=key, text=f"ข้อความ {key}")
+    await queue(wired, others, key="first")
+    # Telegram's per-chat limit: the second message of the burst is refused for 30 s.
+    fake_tg.fail("sendMessage", 429, chat=chat, after=1, retry_after=30)
+    await wired.sender.deliver()
+    refused_at = clock().timestamp()
+    assert [s.text for s in fake_tg.chats[chat]] == ["ข้อความ a"]
+    assert all(len(fake_tg.chats[int(m.user)]) == 1 for m in others)
+    for i in range(5):  # inside the window: the other chats go on as usual
+        later(clock, 5)
+        await queue(wired, others, key=f"more{i}", text=f"ข่าว {i}")
+        await wired.sender.deliver()
+    assert all(len(fake_tg.chats[int(m.user)]) == 6 for m in others)
+    to_busy = [c.at for c in fake_tg.calls if c.method == "sendMessage"
+               and int(c.params["chat_id"]) == chat]  # fmt: skip
+    assert [t for t in to_busy if refused_at < t < refused_at + 30] == []  # zero requests
+    later(clock, 10)  # past the 30 s
+    await wired.sender.deliver()
+    assert [s.text for s in fake_tg.chats[chat]] == ["ข้อความ a", "ข้อความ b", "ข้อความ c"]
+    assert telegram.pause.clock() > refused_at and await statuses(wired) == {"sent": 33}

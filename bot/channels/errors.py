@@ -13,9 +13,12 @@ class ChannelError(Exception):
 class Throttled(ChannelError):
     """The platform asked us to slow down; retry after `retry_after` seconds."""
 
-    def __init__(self, retry_after: float, detail: str = "") -> None:
+    def __init__(self, retry_after: float, detail: str = "", *, chat: str | None = None) -> None:
         super().__init__(f"throttled, retry after {retry_after}s {detail}".strip())
         self.retry_after = retry_after
+        # The one recipient whose own limit this was (Telegram's per-chat limit): only sends
+        # to them wait. None: the whole channel waits.
+        self.chat = chat
 
 
 class ContactStopped(ChannelError):

@@ -87,8 +87,8 @@ class LineChannel:
         self._stopping = False
         # LINE's rate limits: push 2,000 and multicast 200 requests a second; a little under.
         # https://developers.line.biz/en/reference/messaging-api/#rate-limits
-        self._push_pace = Spacer(1900)
-        self._multicast_pace = Spacer(190)
+        self._push_pace = Spacer(1900, per_second=2000)
+        self._multicast_pace = Spacer(190, per_second=200)
         self.pause = Pause()  # a 429's Retry-After, for the whole channel
 
     # ---- receive ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ from bot.channels.errors import ConfigError, Throttled
 from bot.channels.telegram_parse import ALLOWED_UPDATES, CHANNEL, parse_update
 from bot.channels.telegram_poll import Poller
 from bot.channels.telegram_render import Part, command_menu, pressed_label, render, with_choice
-from bot.channels.telegram_transport import Pacer, channel_error, make_bot
+from bot.channels.telegram_transport import ChatPauses, Pacer, channel_error, make_bot
 from bot.config import LANGUAGES
 from bot.logsafe import log_failure
 from bot.media import fetch_by_url
@@ -67,6 +67,7 @@ class TelegramChannel:
         self._turns: dict[str, asyncio.Lock] = {}  # one per chat: a few hundred people
         self.pacer = pacer or Pacer()
         self.pause = Pause()  # a 429's Retry-After, for the whole channel
+        self.chat_pauses = ChatPauses(lambda: self.pause.clock())  # …or for one chat
         self._sent_parts: OrderedDict[str, int] = OrderedDict()
         # Our own images (charts) are uploaded as bytes: no public URL needed for Telegram.
         self.media: Callable[[str], Awaitable[bytes | None]] | None = None
@@ -89,10 +90,17 @@ class TelegramChannel:
         parts = [part for message in messages for part in render(message)]
         # A retried outbox row resumes after the parts that already went out: no repeats.
         done = self._sent_parts.get(retry_key, 0) if retry_key else 0
+
+        def check() -> None:
+            # After a 429 no request goes until Retry-After has passed: for any chat, or
+            # (Telegram's per-chat limit) for this one.
+            self.pause.check()
+            self.chat_pauses.check(chat_id)
+
         for index in range(done, len(parts)):
-            # After a 429 no request goes until Retry-After has passed, for any chat.
-            async with self.pacer.slot(chat_id, self.pause.check):
-                await self._call(self._send_part(chat_id, parts[index]))
+            async with self.pacer.slot(chat_id, check):
+                await self._call(self._send_part(chat_id, parts[index]), chat_id)
+            self.chat_pauses.sent(chat_id)
             if retry_key:
                 self._sent_parts[retry_key] = index + 1
                 while len(self._sent_parts) > 1000:
@@ -110,13 +118,17 @@ class TelegramChannel:
         else:
             await self.bot.send_message(chat_id, part.text, reply_markup=part.keyboard)
 
-    async def _call(self, request: Awaitable[T]) -> T:
+    async def _call(self, request: Awaitable[T], chat_id: int | None = None) -> T:
         try:
             return await request
         except TelegramError as exc:
             error = channel_error(exc, self.bot.token)
             if isinstance(error, Throttled):
-                self.pause.hold(error.retry_after)
+                if chat_id is not None and self.chat_pauses.own_limit(chat_id):
+                    self.chat_pauses.hold(chat_id, error.retry_after)
+                    error.chat = str(chat_id)
+                else:
+                    self.pause.hold(error.retry_after)
             raise error from None
 
     async def download(self, file_id: str) -> bytes:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+from .bayes import NaiveBayes, model
 from .lexicon import Hit, Matcher, load_entries
 from .normalization import normalize
 from .tokenizer import segment_normalized
@@ -28,6 +29,12 @@ KINDS: tuple[str, ...] = ("progress", "obstacle")
 # "other" starts with a little weight so that it wins when nothing else matches,
 # and loses to any single term of another category.
 _OTHER_PRIOR = 0.5
+# The naive Bayes posterior (0..1 per category) is added to the lexicon scores with this
+# weight: a confident model counts like one supporting term, an unsure one (a spread-out
+# posterior) barely nudges.  Chosen by 10-fold cross-validation on the examples
+# (benchmarks/nlp_accuracy.py --cv), never on the held-out rows; heavier weights lost
+# there (the lexicon, written by meaning, is the stronger of the two).
+BAYES_WEIGHT = 1.0
 # Mass that stands for "none of these": keeps a lone weak term from looking certain.
 _UNCERTAINTY = 1.0
 # A participant count is evidence of an activity that took place.
@@ -45,39 +52,52 @@ _EMOJI = {
 }
 _EMOJI_WEIGHT = 1.0
 _EMOJI_CHARS = re.compile("[" + "".join(_EMOJI) + "]")
+_EMOJI_MIN = min(_EMOJI)
 
 
 @cache
-def _matcher() -> Matcher:
-    # One matcher reads both lexicons, so a message is searched once for both.  Their
-    # labels differ (categories; progress/obstacle), and a hit only ever hides a shorter
-    # hit of its own label, so each lexicon matches exactly as it would on its own.
+def _matchers() -> tuple[Matcher, Matcher]:
+    # One matcher per lexicon: the obstacle flow's reply needs only the categories, and
+    # triage's only the cues, so neither pays for checking the other's matches (the cues
+    # are short common words with many candidate matches).  A hit only ever hides a
+    # shorter hit of its own label, so the two lexicons never affect each other's hits.
     categories, cues = load_entries("nlp_categories.txt"), load_entries("nlp_kind_cues.txt")
     shared = {label for label, _, _ in categories} & {label for label, _, _ in cues}
     if shared:
         raise ValueError(f"labels used in both lexicons: {sorted(shared)}")
-    return Matcher(categories + cues)
+    return Matcher(categories), Matcher(cues)
 
 
-def _hits(view: TextView) -> list[Hit]:
-    hits = view.memo.get("hits")
+_CATEGORY_TERMS, _KIND_CUES = 0, 1
+
+
+def _hits(view: TextView, lexicon: int) -> list[Hit]:
+    key = "hits:categories" if lexicon == _CATEGORY_TERMS else "hits:cues"
+    hits = view.memo.get(key)
     if hits is None:
-        view.memo["hits"] = hits = _matcher().hits(view)
+        view.memo[key] = hits = _matchers()[lexicon].hits(view)
     return hits  # type: ignore[return-value]
 
 
 def warm_up_classifier() -> None:
-    """Build the lexicon matcher now rather than on the first message."""
-    _matcher()
+    """Build the lexicon matchers and train the model now rather than on the first message."""
+    _matchers()
+    model()
 
 
-def rank_categories(view: TextView) -> tuple[str, float, tuple[str, ...]]:
+def rank_categories(
+    view: TextView, bayes: NaiveBayes | None = None, bayes_weight: float = BAYES_WEIGHT
+) -> tuple[str, float, tuple[str, ...]]:
     """Return the best category, its confidence and all categories best-first for a view."""
     scores = dict.fromkeys(CATEGORIES, 0.0)
-    for hit in _hits(view):
+    for hit in _hits(view, _CATEGORY_TERMS):
         if hit.label in scores:
             scores[hit.label] += hit.weight * hit.factor
     scores["other"] += _OTHER_PRIOR
+    if bayes_weight:
+        posterior = (bayes or model()).token_probabilities(view.raw)
+        for code, p in zip(CATEGORIES, posterior, strict=True):
+            scores[code] += bayes_weight * p
     order = {code: i for i, code in enumerate(CATEGORIES)}
     ranked = tuple(sorted(CATEGORIES, key=lambda c: (-scores[c], order[c])))
     best = ranked[0]
@@ -101,7 +121,7 @@ def guess_kind(
 ) -> tuple[str, float]:
     """Return "progress" or "obstacle" and a confidence in 0.5..1 for a view."""
     score = {"progress": 0.0, "obstacle": 0.0}
-    for hit in _hits(view):
+    for hit in _hits(view, _KIND_CUES):
         label = hit.label
         if label not in score:
             continue  # a category term
@@ -115,8 +135,10 @@ def guess_kind(
             score[label] += hit.weight * hit.factor
     if participants is not None:
         score["progress"] += _PARTICIPANTS_PROGRESS
-    for char in set(_EMOJI_CHARS.findall(text)):
-        score[_EMOJI[char]] += _EMOJI_WEIGHT
+    # Every face in _EMOJI is at or above U+2639; max() in C spares most texts the regex.
+    if text and max(text) >= _EMOJI_MIN:
+        for char in set(_EMOJI_CHARS.findall(text)):
+            score[_EMOJI[char]] += _EMOJI_WEIGHT
     obstacle, progress = score["obstacle"], score["progress"]
     # A tie goes to "obstacle": a problem read as progress is the costlier mistake.
     kind = "obstacle" if obstacle > 0 and obstacle >= progress else "progress"

@@ -62,8 +62,15 @@ def thai_number(words: str) -> int | None:
     return total + current
 
 
+# Every match of _NUMBER_WORDS_BEFORE_UNIT ends before one of these: a text without any is
+# left as it is, without running that regex (its look-behind at every position is slow).
+_UNIT = re.compile("คน|ท่าน|ราย|ครัวเรือน")
+
+
 def digits_for_words(text: str) -> str:
     """Thai number words followed by a unit for people become digits: 'สามสิบคน' → '30คน'."""
+    if _UNIT.search(text) is None:
+        return text
     return _NUMBER_WORDS_BEFORE_UNIT.sub(lambda m: str(thai_number(m.group(1)) or m.group(1)), text)
 
 

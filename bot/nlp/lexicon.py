@@ -209,19 +209,22 @@ def _grams(view: TextView) -> list[_Gram]:
     if not marked:
         return []
     known, thai, toks, n = view.known, view.thai, view.ftokens, len(suspect)
+    spans: set[tuple[int, int]] = set()
+    # Only runs that contain a suspect token qualify: the runs around each one.
+    for s in marked:
+        for i in range(max(0, s - _MAX_NGRAM + 1), s + 1):
+            for j in range(s + 1, min(i + _MAX_NGRAM, n) + 1):
+                spans.add((i, j))
     out: list[_Gram] = []
-    # Only runs that contain a suspect token qualify, so start near the first one.
-    for i in range(max(0, marked[0] - _MAX_NGRAM + 1), marked[-1] + 1):
-        for j in range(i + 1, min(i + _MAX_NGRAM, n) + 1):
-            # One token: only an unknown one; a dictionary word is its own word
-            # (สะพาย is not a misspelt สะพาน).  Several: one must look like a fragment.
-            if (j - i == 1 and known[i]) or not any(suspect[i:j]):
-                continue
-            if not all(thai[i:j]):
-                break  # a longer run would contain the same Latin or digit token
-            cand = "".join(toks[i:j])
-            if len(cand) >= _MIN_FOLDED:
-                out.append((i, j, cand))
+    for i, j in sorted(spans):  # in text order, as the hits they become are kept
+        # One token: only an unknown one; a dictionary word is its own word
+        # (สะพาย is not a misspelt สะพาน).  Latin, digits and punctuation are never part of
+        # a misspelt Thai term.
+        if (j - i == 1 and known[i]) or not all(thai[i:j]):
+            continue
+        cand = "".join(toks[i:j])
+        if len(cand) >= _MIN_FOLDED:
+            out.append((i, j, cand))
     return out
 
 

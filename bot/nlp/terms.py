@@ -10,6 +10,7 @@ misspelt word the dictionary does not know falls apart into pieces (งบปร
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from .dictionary import aliases
 from .tokenizer import segment_normalized, stopwords
@@ -25,11 +26,15 @@ def _clean(word: str) -> str:
     return "".join(c for c in word if unicodedata.category(c)[0] in "LMN")
 
 
-def search_terms(normalized: str) -> tuple[str, ...]:
-    """The distinct terms of an already-normalised text, in order of first appearance."""
+def search_terms(normalized: str, tokens: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The distinct terms of an already-normalised text, in order of first appearance.
+
+    Pass ``tokens`` when the text is already segmented (``Analysis.tokens``): they are
+    what ``segment_normalized(normalized)`` returns, and segmenting again costs as much.
+    """
     stop, alias = stopwords(), aliases()
     words: list[str | None] = []  # None marks a stopword or punctuation: joins stop there
-    for tok in segment_normalized(normalized):
+    for tok in segment_normalized(normalized) if tokens is None else tokens:
         word = alias.get(tok, tok).lower()
         cleaned = _clean(fold(word))
         if word in stop or not cleaned:

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cache
 
@@ -143,20 +144,38 @@ def _domain_set() -> frozenset[str]:
     return frozenset(domain_words())
 
 
+def _keyword(tok: str) -> str | None:
+    """The word ``tok`` counts as in keyword lists, or None for stopwords and fragments."""
+    word = aliases().get(tok, tok)
+    if word in stopwords():
+        return None
+    if word not in _domain_set():
+        if len(word) < 2 or not _LETTER.search(word):
+            return None
+        # Two-letter Thai pieces outside the dictionary are fragments of unknown words.
+        if len(word) == 2 and not word.isascii() and not is_known(word):
+            return None
+    return word
+
+
+# Per distinct token (a chat vocabulary is small); cleared when full so it stays bounded.
+_keyword_cache: dict[str, str | None] = {}
+_KEYWORD_CACHE_MAX = 50_000
+
+
 def keywords(tokens: Sequence[str], limit: int = 10) -> list[str]:
     """Return up to ``limit`` content words, most frequent first, ties in order of appearance."""
-    stop, alias, domain = stopwords(), aliases(), _domain_set()
-    counts: dict[str, int] = {}
+    cache = _keyword_cache
+    words = []
     for tok in tokens:
-        word = alias.get(tok, tok)
-        if word in stop:
-            continue
-        if word not in domain:
-            if len(word) < 2 or not _LETTER.search(word):
-                continue
-            # Two-letter Thai pieces outside the dictionary are fragments of unknown words.
-            if len(word) == 2 and not word.isascii() and not is_known(word):
-                continue
-        counts[word] = counts.get(word, 0) + 1
-    # sorted() is stable, so equal counts keep their first-appearance order.
+        try:
+            word = cache[tok]
+        except KeyError:
+            if len(cache) >= _KEYWORD_CACHE_MAX:
+                cache.clear()
+            word = cache[tok] = _keyword(tok)
+        if word is not None:
+            words.append(word)
+    # Counter keeps first-appearance order and sorted() is stable, so equal counts keep it.
+    counts = Counter(words)
     return sorted(counts, key=counts.__getitem__, reverse=True)[: max(limit, 0)]
