@@ -13,6 +13,7 @@ from bot.channels.console import ConsoleChannel
 from bot.cli_console import remember_buttons, restore_buttons
 from bot.cli_text import t
 from bot.config import Settings
+from bot.looplag import LoopLag
 from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
 from bot.scheduler import start_scheduler
@@ -44,7 +45,9 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     runtime = await Runtime.create(settings, role=role)
     nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
-    tasks: list[asyncio.Task[None]] = []
+    # Loop lag in /metrics (web) and a log line when the loop stalls (every role).
+    lag = LoopLag(runtime.sender.metrics.registry)
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(lag.run(stop))]
     try:
         # Leases held when this process last died are due now; before anything is received,
         # so no reply leased by this run is taken for a dead one.

@@ -39,6 +39,13 @@ def test_process_starts_and_stops_on_sigterm(
             port = int(ports[0])
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
                 assert r.status == 200
+            # The running process's own loop lag is in /metrics, from its 10 ms ticker.
+            time.sleep(0.2)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                metrics = r.read().decode()
+            ticks = re.search(r"^prasan_event_loop_lag_seconds_count (\S+)$", metrics, re.M)
+            assert ticks is not None and float(ticks.group(1)) > 0, metrics[-2000:]
+            assert "prasan_event_loop_lag_max_seconds " in metrics
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[1]
         assert proc.returncode == 0
