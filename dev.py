@@ -98,7 +98,11 @@ def test(args: list[str]) -> None:
     setup("test")
     if "--quick" in args:
         args = [a for a in args if a != "--quick"] + ["-m", "not slow"]
-    run(PY, "-m", "pytest", "-q", *args, env=env())
+    # One pytest worker per CPU (pytest-xdist); `-n 0` runs in one process, e.g. to debug.
+    chosen = any(a in ("-n", "--numprocesses") or a.startswith("--numprocesses=")
+                 or (a.startswith("-n") and a[2:].isdigit()) for a in args)  # fmt: skip
+    workers = [] if chosen else ["-n", "auto", "--dist", "worksteal"]
+    run(PY, "-m", "pytest", "-q", *workers, *args, env=env())
 
 
 def bench(args: list[str]) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, time
 
 from bot.cli_dates import read_cli_date, read_cli_year
+from bot.cli_text import fail, t
 from bot.config import Settings
 from bot.dates import format_date, format_datetime
 from bot.jobs import JOBS, JobSpec, Preview, preview_job
@@ -15,10 +15,7 @@ from bot.notify import NotifyResult
 from bot.workdays import Scope, hari_raya, national
 from storage.store import Store
 
-
-def _fail(message: str) -> int:
-    print(f"prasan: {message}", file=sys.stderr)
-    return 1
+_fail = fail
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,7 +64,8 @@ COMMANDS = {
 
 def _print_preview(previews: list[Preview], names: dict[int, str]) -> None:
     for p in previews:
-        print(f"── to {names.get(p.person_id, '?')} (person {p.person_id}) · {p.key}")
+        print(t("── to {name} (person {id}) · {key}", name=names.get(p.person_id, "?"),
+                id=p.person_id, key=p.key))  # fmt: skip
         for message in p.messages:
             print(message.text)
             if message.image_url:
@@ -79,6 +77,7 @@ def _print_preview(previews: list[Preview], names: dict[int, str]) -> None:
 
 async def _run(store: Store, spec: JobSpec, args: argparse.Namespace, settings: Settings,
                what: str) -> int:  # fmt: skip
+    """Preview or send one job now; `what` names its notices (translated) in the messages."""
     if args.preview:
         previews = await preview_job(store, spec, settings)
         if getattr(args, "person", None) is not None:
@@ -86,17 +85,19 @@ async def _run(store: Store, spec: JobSpec, args: argparse.Namespace, settings: 
         async with store.tx() as tx:
             names = {p.id: p.name for p in await tx.people_list()}
         if not previews:
-            print(f"No {what} to send now.")
+            print(t("No {what} to send now.", what=what))
         _print_preview(previews, names)
         return 0
     outcome = await send_now(store, spec, settings)
     if outcome.status != "ran":
-        return _fail(f"the {what} job failed ({outcome.status}); see `prasan jobs`")
+        return _fail(t("the {what} job failed ({status}); see `prasan jobs`", what=what,
+                       status=outcome.status))  # fmt: skip
     r = outcome.results
-    print(f"{what}: {r[NotifyResult.QUEUED]} queued, {r[NotifyResult.DUPLICATE]} sent before "
-          f"(not again), {r[NotifyResult.UNREACHABLE]} unreachable")  # fmt: skip
+    print(t("{what}: {queued} queued, {before} sent before (not again), {unreachable} "
+            "unreachable", what=what, queued=r[NotifyResult.QUEUED],
+            before=r[NotifyResult.DUPLICATE], unreachable=r[NotifyResult.UNREACHABLE]))  # fmt: skip
     if r[NotifyResult.QUEUED]:
-        print("A running `prasan run` or `prasan worker` delivers them.")
+        print(t("A running `prasan run` or `prasan worker` delivers them."))
     return 0
 
 
@@ -106,7 +107,7 @@ async def remind(args: argparse.Namespace, settings: Settings) -> int:
     store = await Store.open(settings.DATABASE_URL)
     try:
         return await _run(
-            store, spec, args, settings, "last calls" if args.last_call else "reminders"
+            store, spec, args, settings, t("last calls") if args.last_call else t("reminders")
         )
     finally:
         await store.close()
@@ -115,7 +116,7 @@ async def remind(args: argparse.Namespace, settings: Settings) -> int:
 async def digest(args: argparse.Namespace, settings: Settings) -> int:
     """Preview or send today's daily (or this week's weekly) digest now."""
     if args.send_now and args.person is not None:
-        return _fail("--for is for --preview; --send-now sends to every supervisor and admin")
+        return _fail(t("--for is for --preview; --send-now sends to every supervisor and admin"))
     spec = JOBS["digest-weekly" if args.weekly else "digest-daily"]
     store = await Store.open(settings.DATABASE_URL)
     try:
@@ -133,7 +134,7 @@ async def jobs(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     if not runs:
-        print("No job has run yet.")
+        print(t("No job has run yet."))
         return 0
     tz = settings.timezone
     print(
@@ -153,17 +154,19 @@ async def _where(store: Store, args: argparse.Namespace) -> tuple[str, int] | st
     async with store.tx() as tx:
         if args.province:
             found = await tx.find_province(args.province)
-            return (Scope.PROVINCE, found) if found else f"unknown province {args.province!r}"
+            return (Scope.PROVINCE, found) if found else t("unknown province '{name}'",
+                                                           name=args.province)  # fmt: skip
         if args.district:
             found = await tx.find_district(args.district)
             return (
                 (Scope.DISTRICT, found)
                 if found
-                else f"unknown or ambiguous district {args.district!r}"
+                else t("unknown or ambiguous district '{name}'", name=args.district)
             )
         if args.area:
             area = await tx.area_by_code(args.area)
-            return (Scope.AREA, area.id) if area else f"unknown area code {args.area!r}"
+            return (Scope.AREA, area.id) if area else t(
+                "unknown area code '{code}' (see `prasan areas list`)", code=args.area)  # fmt: skip
     return Scope.ALL, 0
 
 
@@ -171,7 +174,7 @@ async def holidays_set(args: argparse.Namespace, settings: Settings) -> int:
     """Declare a day off, or cancel a holiday, for everyone or one place."""
     day = read_cli_date(args.day, "the day")
     if day is None:
-        return _fail("give the day as YYYY-MM-DD, e.g. 2027-03-10 or 2570-03-10 (BE)")
+        return _fail(t("give the day as YYYY-MM-DD, e.g. 2027-03-10 or 2570-03-10 (BE)"))
     store = await Store.open(settings.DATABASE_URL)
     try:
         where = await _where(store, args)
@@ -186,8 +189,13 @@ async def holidays_set(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await store.close()
     shown = format_date(datetime.combine(day, time(12), settings.timezone), settings.timezone, "th")
-    verb = "is now a day off" if args.holidays_command == "add" else "is now a working day"
-    print(f"{day} ({shown}) {verb} for {scope}{'' if not ref else f' #{ref}'}")
+    where_text = f"{scope}{'' if not ref else f' #{ref}'}"
+    if args.holidays_command == "add":
+        print(t("{day} ({shown}) is now a day off for {where}", day=day, shown=shown,
+                where=where_text))  # fmt: skip
+    else:
+        print(t("{day} ({shown}) is now a working day for {where}", day=day, shown=shown,
+                where=where_text))  # fmt: skip
     return 0
 
 

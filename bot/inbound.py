@@ -85,9 +85,15 @@ class Inbound:
         return [r.id for r in rows]
 
     async def _message(self, inc: Incoming, inbox_id: int | None, tx: Tx) -> list[OutboxRow]:
+        # Several web processes (PostgreSQL): wait for this person's turn, and handle first
+        # what they sent earlier that another process has not got to, in arrival order.
+        rows: list[OutboxRow] = []
+        for earlier_id, payload in await tx.person_turn(inc.channel, inc.user_id, inbox_id):
+            if await tx.inbox_done(earlier_id):
+                rows += await self._handle(tx, Incoming.from_json(payload))
         if not await self._claim(tx, inc, inbox_id):
-            return []
-        return await self._handle(tx, inc)
+            return rows
+        return rows + await self._handle(tx, inc)
 
     async def _claim(self, tx: Tx, inc: Incoming, inbox_id: int | None) -> bool:
         """Mark the event processed in this transaction; False if it already was."""

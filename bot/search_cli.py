@@ -7,8 +7,10 @@ import sys
 from datetime import datetime
 
 from bot.cli_dates import read_cli_date
+from bot.cli_text import fail, t
 from bot.config import Settings
 from bot.dates import format_date
+from bot.i18n import number
 from bot.search import search
 from storage.store import Store
 
@@ -26,18 +28,15 @@ async def search_reports(args: argparse.Namespace, settings: Settings) -> int:
     try:
         since = parse_since(args.since, settings) if args.since else None
     except ValueError:
-        print("prasan: --since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01",
-              file=sys.stderr)  # fmt: skip
-        return 1
+        return fail(t("--since expects a date as YYYY-MM-DD, e.g. 2026-11-01 or 2569-11-01 (BE)"))
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
             if args.person is not None:
                 person = await tx.person(args.person)
                 if person is None:
-                    print(f"prasan: no person with id {args.person} (see `prasan people list`)",
-                          file=sys.stderr)  # fmt: skip
-                    return 1
+                    return fail(t("no person with id {id} (see `prasan people list`)",
+                                  id=args.person))  # fmt: skip
             found = await search(tx, args.query, args.person, since)
             rows = await tx.report_rows([r.id for r in found])
             await tx.audit("cli", "search", person=args.person, results=len(rows))
@@ -47,5 +46,5 @@ async def search_reports(args: argparse.Namespace, settings: Settings) -> int:
         date = format_date(r.created_at, settings.timezone, "th", short=True)
         text = r.text.replace("\n", " ")
         print(f"#{r.id}\t{date}\t{r.kind}\t{r.area_name or '-'}\t{r.status}\t{text}")
-    print(f"{len(rows)} found", file=sys.stderr)
+    print(t("{n} found", n=number(len(rows))), file=sys.stderr)
     return 0

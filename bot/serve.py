@@ -11,7 +11,9 @@ import sys
 
 from bot.channels.console import ConsoleChannel
 from bot.cli_console import remember_buttons, restore_buttons
+from bot.cli_text import t
 from bot.config import Settings
+from bot.looplag import LoopLag
 from bot.photos import PhotoFetcher
 from bot.runtime import Runtime, stop_event_on_signals
 from bot.scheduler import start_scheduler
@@ -43,7 +45,9 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     runtime = await Runtime.create(settings, role=role)
     nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
-    tasks: list[asyncio.Task[None]] = []
+    # Loop lag in /metrics (web) and a log line when the loop stalls (every role).
+    lag = LoopLag(runtime.sender.metrics.registry)
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(lag.run(stop))]
     try:
         # Leases held when this process last died are due now; before anything is received,
         # so no reply leased by this run is taken for a dead one.
@@ -83,10 +87,10 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
 async def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal; with piped stdin, run a script of messages."""
     if args.user is None:  # say who they are and how to be someone else
-        print("You are the console user 'console', not registered yet: send an invite code, or "
-              "try a demo person with `prasan console --as somchai` (coordinator), `--as fatimah`, "
-              "`--as arunee` (supervisor) or `--as admin` (load them with `prasan demo`).",
-              file=sys.stderr)  # fmt: skip
+        print(t("You are the console user 'console', not registered yet: send an invite code, "
+                "or try a demo person with `prasan console --as somchai` (coordinator), "
+                "`--as fatimah`, `--as arunee` (supervisor) or `--as admin` (load them with "
+                "`prasan demo`)."), file=sys.stderr)  # fmt: skip
         args.user = "console"
     runtime = await Runtime.create(settings)
     console = ConsoleChannel(sys.stdout)
@@ -99,8 +103,9 @@ async def run_console(args: argparse.Namespace, settings: Settings) -> int:
         await restore_buttons(runtime.store, console, args.user)
         await runtime.sender.deliver()  # messages that waited for this person (notices)
         if interactive:
-            print(f"Prasan console — you are '{args.user}'. Type a message; a number presses a "
-                  "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.\n")  # fmt: skip
+            print(t("Prasan console — you are '{user}'. Type a message; a number presses a "
+                    "button; /photo [caption], /location LAT,LON; Ctrl-D to quit.",
+                    user=args.user) + "\n")  # fmt: skip
             await runtime.inbound.receive(console.parse(args.user, "/start"))
         await remember_buttons(runtime.store, console, args.user)
         while True:

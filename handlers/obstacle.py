@@ -10,7 +10,6 @@ from enum import StrEnum
 from bot import nlp
 from bot.i18n import N_
 from bot.messages import Button, Outgoing
-from bot.nlp.terms import search_terms
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step, then
 from handlers.labels import SEVERITY_NAMES, category_name, severity_name
@@ -27,6 +26,7 @@ from handlers.report_steps import (
     edit_step,
     excerpt,
     read_text,
+    report_terms,
     store_report,
     summary_buttons,
     summary_choice,
@@ -147,8 +147,7 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
         severity=draft["severity"],
     )  # fmt: skip
     t = ctx.t
-    terms = search_terms(analysis(draft["text"]).normalized)
-    await link_similar(ctx.tx, ticket, list(terms), ctx.tx.now())
+    await link_similar(ctx.tx, ticket, list(report_terms(draft["text"])), ctx.tx.now())
     stored = await ctx.tx.ticket(ticket)
     assert stored is not None
     office = await announce_problem(ctx.tx, stored)

@@ -140,6 +140,13 @@ def analysis(text: str) -> nlp.Analysis:
     return nlp.analyze(text)
 
 
+@lru_cache(maxsize=4096)
+def report_terms(text: str) -> tuple[str, ...]:
+    """The search terms of a report text, from the tokens its analysis already has."""
+    a = analysis(text)
+    return search_terms(a.normalized, a.tokens)
+
+
 async def area_label(ctx: Ctx, draft: Draft) -> str:
     """'Area (district, province)' for summaries."""
     if not draft.get("area_id"):
@@ -255,7 +262,7 @@ async def store_report(
         status=status,
         channel=ctx.inc.channel,
         event_id=ctx.inc.event_id,
-        search_text=" ".join(search_terms(a.normalized)),
+        search_text=" ".join(report_terms(draft["text"])),
         activity_date=date.fromisoformat(draft["when"]) if draft.get("when") else None,
         participant_groups=draft.get("groups") or None,
     )

@@ -1,17 +1,24 @@
-"""Leases: one holder at a time for a named duty, taken over when the holder stops renewing."""
+"""Leases: one holder at a time for a named duty (taken over when the holder stops renewing),
+and one transaction at a time for a person's messages."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import cast, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.schema import leases
+from storage.schema import inbox, leases
 
 if TYPE_CHECKING:
     from storage.store import Tx
+
+
+# The first key of the two-key advisory locks on people ("pers"); one-key locks (migrations)
+# live in another key space, so the two never collide.
+PERSON_LOCKS = 0x70657273
 
 
 class LeaseQueries:
@@ -45,3 +52,40 @@ class LeaseQueries:
             )
         ).first()
         return None if row is None else (row.holder, row.expires_at)
+
+    async def person_turn(
+        self: Tx, channel: str, user_id: str, inbox_id: int | None
+    ) -> list[tuple[int, str]]:
+        """Wait for this person's turn; then their earlier unprocessed events: (id, payload).
+
+        PostgreSQL only (several web processes): a transaction-scoped advisory lock on the
+        person, so their messages never run side by side in two processes, and the events
+        accepted before `inbox_id` that another process has not processed yet, so the
+        caller can handle them first, in arrival order. On SQLite one process owns the
+        writer and its per-person order, so nothing to wait for.
+        """
+        if self.dialect != "postgresql":
+            return []
+        await self.conn.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": PERSON_LOCKS, "key": _key32(f"{channel}:{user_id}")},
+        )
+        if inbox_id is None:
+            return []
+        # Few rows: only events accepted and not yet processed (ix_inbox_unprocessed).
+        rows = await self.conn.execute(
+            select(inbox.c.id, inbox.c.payload)
+            .where(
+                inbox.c.processed_at.is_(None),
+                inbox.c.channel == channel,
+                inbox.c.id < inbox_id,
+                cast(inbox.c.payload, postgresql.JSONB)["user_id"].astext == user_id,
+            )
+            .order_by(inbox.c.id)
+        )
+        return [(int(i), p) for i, p in rows.all()]
+
+
+def _key32(name: str) -> int:
+    # A stable signed 32-bit key (Python's hash() differs between processes).
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), signed=True)

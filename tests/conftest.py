@@ -22,10 +22,33 @@ def pytest_report_header() -> str:
     return f"prasan test database: {BACKEND}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, run only the tests whose database is the backend under test.
+
+    `.ci/run` runs the suite twice; a test that opens no database through these fixtures
+    (the Thai NLP, the locales, a subprocess on its own SQLite file) would only repeat what
+    the SQLite pass ran, and the storage contract's SQLite cases ran there too.
+    """
+    if BACKEND != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("db") == "sqlite"
+        (keep if "database_url" in names or ("db" in names and not on_sqlite) else drop).append(
+            item
+        )
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database for this test, as DATABASE_URL would name it."""
-    with fresh_database(tmp_path) as url:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at head for this test (empty with @pytest.mark.empty_database)."""
+    empty = request.node.get_closest_marker("empty_database") is not None
+    with fresh_database(tmp_path, migrated=not empty) as url:
         yield url
 
 

@@ -25,6 +25,13 @@ def test_thai_messages(env: dict[str, str], tmp_path: Path) -> None:  # noqa: F8
     assert "ส่งออกรายงาน 0 ฉบับไปที่ r.csv แล้วค่ะ" in done.stderr
     (tmp_path / "empty.csv").write_text("code,name,district,province\n", encoding="utf-8")
     assert "ไม่มีแถวข้อมูล" in one_line_error(prasan(th, tmp_path, "areas", "import", "empty.csv"))
+    holiday = prasan(th, tmp_path, "holidays", "add", "2570-03-10", "--regional").stdout
+    assert "2027-03-10 (10 มีนาคม 2570) เป็นวันหยุดสำหรับ regional แล้วค่ะ" in holiday
+    assert "พบ 0 รายการ" in prasan(th, tmp_path, "search", "ประชุม").stderr
+    shown = prasan(th, tmp_path, "people", "show", "1").stdout
+    assert "บทบาท: coordinator" in shown and "ใช้งานอยู่" in shown and "บัญชีแชต 1: console" in shown
+    console = prasan(th, tmp_path, "console", stdin="สวัสดี\n")
+    assert "ยังไม่ได้ลงทะเบียนค่ะ" in console.stderr and "--as somchai" in console.stderr
     assert "ไม่พบรหัสพื้นที่ “X9”" in one_line_error(
         prasan(th, tmp_path, "invite", "--role", "coordinator", "--area", "X9"))  # fmt: skip
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+
+import pytest
 
 from bot.digest import CHUNK
 from bot.i18n import translator
-from bot.jobs import RunStatus, preview_job, run_job
+from bot.jobs import RunStatus, digests, preview_job, run_job
 from bot.jobs.digests import DAILY, WEEKLY
 from bot.jobs.manual import send_now
 from bot.media import load_media
 from bot.runtime import Runtime
+from tests.helpers import Chat
 from tests.proactive_support import bkk, join, person_id, pin, queued, report, text_of
 
 TH = translator("th")
@@ -159,6 +163,35 @@ async def test_weekly_digest_names_silent_areas_leave_keywords_and_carries_a_cha
     assert png is not None and png.data.startswith(b"\x89PNG")
     # Another week later, the same digest key is never reused.
     assert (await run_job(store, WEEKLY, runtime.settings)).status == RunStatus.SKIPPED
+
+
+async def test_replies_are_not_held_while_the_weekly_charts_are_drawn(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Drawing takes ~0.5 s a chart, one per scope and language; were it drawn inside the
+    # job's transaction, SQLite's writer would hold every reply until the last was done.
+    await scene(runtime)
+    pin(runtime, bkk(2026, 12, 7, 8, 0))
+    drawing, release = asyncio.Event(), asyncio.Event()
+    draw = digests.chart_png
+
+    async def slow_chart(*args: object) -> bytes:
+        drawing.set()
+        await release.wait()
+        return await draw(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(digests, "chart_png", slow_chart)
+    job = asyncio.create_task(run_job(runtime.store, WEEKLY, runtime.settings))
+    await asyncio.wait_for(drawing.wait(), 10)
+    send = asyncio.create_task(Chat(runtime, "console", "somchai").send("สวัสดีครับ"))
+    try:
+        await asyncio.wait({send}, timeout=10)
+        assert send.done() and not job.done()  # answered while the chart was being drawn
+    finally:
+        release.set()  # a failing run must still end, or the runtime never closes
+        outcome = await asyncio.wait_for(job, 60)
+    assert await send
+    assert outcome.status == RunStatus.RAN and outcome.queued == 4
 
 
 async def test_today_s_digest_from_the_menu(runtime: Runtime) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -28,12 +28,6 @@ from tests.telegram_support import Phone as TelegramPhone
 T = translator("th")
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
 SUPERVISOR = Person(5550077, first_name="อรทัย", last_name="ติดตาม")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
@@ -56,12 +50,11 @@ async def _until(check: Callable[[], bool], what: str, within: float = 30) -> No
 @pytest.mark.slow
 async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_path: Path) -> None:
     line, tg = await FakeLine().start(), await FakeTelegram().start()
-    port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k not in ("DATABASE_URL", "PORT")}  # fmt: skip
     env |= {
         "PYTHAINLP_OFFLINE": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "PORT": str(port), "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "PORT": "0", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_URL": line.api_url, "LINE_DATA_API_URL": line.data_url,
         "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.api_url,
         "TELEGRAM_FILE_URL": tg.file_url,
@@ -79,6 +72,9 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
                 sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
                 stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
             )  # fmt: skip
+        # PORT=0: the server binds a free port and says which (no pick-then-release race).
+        await _until(lambda: "listening on port" in log_path.read_text(), "the web server", 60)
+        port = re.search(r"listening on port (\d+)", log_path.read_text()).group(1)  # type: ignore[union-attr]
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
             await _until_healthy(session, base)

@@ -43,6 +43,7 @@ async def test_stored_hash_is_keyed_not_plain_sha256(runtime: Runtime) -> None:
     assert "ยินดีต้อนรับ" in chat.text
 
 
+@pytest.mark.empty_database
 async def test_codes_hashed_before_the_keyed_hash_still_work(settings: Settings) -> None:
     engine = make_engine(settings.DATABASE_URL)
     await upgrade(engine, "0011_photo_fetches")  # the schema before keyed hashes

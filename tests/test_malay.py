@@ -16,8 +16,8 @@ PO = Path(__file__).resolve().parent.parent / "locales" / "ms" / "LC_MESSAGES" /
 ENGLISH_SHORT = {m[:3] for m in MONTHS["en"]} - {m[:3] for m in MONTHS["ms"]}
 # Indonesian where Malaysian/Patani Malay says otherwise (in brackets): a reader notices them.
 INDONESIAN = ("silakan", "bisa", "kegiatan", "rapat", "kantor", "tombol", "kirim", "tanggal",
-              "berhasil", "pengguna", "kamu", "nggak", "masukkan")  # fmt: skip
-# (sila, boleh, aktiviti, mesyuarat, pejabat, butang, hantar, tarikh, berjaya, -, anda, tidak, taip)
+              "berhasil", "kamu", "nggak", "dong")  # fmt: skip
+# (sila, boleh, aktiviti, mesyuarat, pejabat, butang, hantar, tarikh, berjaya, anda, tidak, -)
 
 
 def malay_strings() -> list[str]:

@@ -23,6 +23,7 @@ def _env(database_url: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.empty_database
 async def test_processes_upgrading_an_empty_database_together_all_succeed(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -5,26 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-# Each case runs the real `prasan` many times (a process each): seconds, not milliseconds.
-pytestmark = pytest.mark.slow
+from tests.cli_support import cli_env, run_in_process
 
 
 @pytest.fixture
 def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
-    env.update(PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    env = cli_env(tmp_path / "cli.db")
 
     def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
-        proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env,
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+        proc = run_in_process(args, env, tmp_path, stdin)
         if ok:
             assert proc.returncode == 0, proc.stderr
         return proc

@@ -51,6 +51,7 @@ async def test_misspellings_thai_digits_ranking_and_scope(db: Store) -> None:
     assert await ids(db, "คำที่ไม่มีในรายงานใดเลย") == []
 
 
+@pytest.mark.empty_database
 async def test_reports_stored_before_the_index_are_found_after_the_migration(
     database_url: str,
 ) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.cron import cron_trigger as cron_trigger
 from bot.notify import Compose
-from storage.store import Tx
+from storage.store import Store, Tx
 
 
 class Trigger(StrEnum):
@@ -51,6 +51,7 @@ class JobRun:
     now: datetime  # when the run actually happens (aware UTC; later on a catch-up)
     settings: Settings
     trigger: Trigger = Trigger.CRON
+    prepared: object = None  # what the spec's `prepare` made before the transaction
 
     @property
     def tz(self) -> ZoneInfo:
@@ -69,6 +70,7 @@ class JobRun:
 
 
 JobFn = Callable[[Tx, JobRun], Awaitable[list[Notice]]]
+PrepareFn = Callable[[Store, JobRun], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class JobSpec:
     func: JobFn
     period: Callable[[datetime], str]  # local scheduled moment -> period key
     cron_setting: str | None = None  # the Settings field holding its crontab, if scheduled
+    # Slow work (drawing charts) done before the job's transaction and handed in as
+    # run.prepared: on SQLite a transaction holds the process's only writer while it lasts.
+    prepare: PrepareFn | None = None
 
 
 JOBS: dict[str, JobSpec] = {}

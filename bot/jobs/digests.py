@@ -15,7 +15,8 @@ from bot.digest import DailyFacts, build_daily, scope_areas
 from bot.digest_weekly import WeeklyFacts, build_weekly, chart_png, covered_week, week_covered
 from bot.jobs.base import JobRun, JobSpec, Notice, daily, register, weekly
 from bot.workdays import load_calendar
-from storage.store import Tx
+from storage.queries_geo import Area
+from storage.store import Store, Tx
 
 READERS = ("supervisor", "admin")
 
@@ -43,21 +44,51 @@ async def daily_digest(tx: Tx, run: JobRun) -> list[Notice]:
     return notices
 
 
-async def weekly_digest(tx: Tx, run: JobRun) -> list[Notice]:
-    """Each reader's digest of the previous week, with the 8-week chart."""
-    today = run.local.date()
-    week = covered_week(today)
-    charts: dict[tuple[frozenset[int], str], str] = {}  # one chart per scope and language
-    facts = WeeklyFacts(tx, week_covered(today), today, run.tz)
-    notices = []
+ChartKey = tuple[frozenset[int], str]  # a reader's areas and language
+
+
+async def _readers(tx: Tx, run: JobRun) -> list[tuple[int, str, list[Area]]]:
+    """Each supervisor and admin with their language and the areas in their scope."""
+    readers = []
     for pid, _name, _role in await tx.active_people(READERS):
         to = await tx.reachable(pid)
         lang = to.language if to is not None else run.settings.PRASAN_LANGUAGE
         areas, _ = await scope_areas(tx, pid)
+        readers.append((pid, lang, areas))
+    return readers
+
+
+async def draw_weekly_charts(store: Store, run: JobRun) -> dict[ChartKey, bytes]:
+    """The charts the weekly digests will carry, drawn before the run's transaction.
+
+    Drawing takes about half a second each, one per scope and language; inside the
+    transaction that would hold the process's writer (SQLite) and so every reply.
+    """
+    today = run.local.date()
+    async with store.tx() as tx:  # a few quick reads
+        facts = WeeklyFacts(tx, week_covered(today), today, run.tz)
+        wanted = {(frozenset(a.id for a in areas), lang): (areas, lang)
+                  for _pid, lang, areas in await _readers(tx, run) if areas}  # fmt: skip
+        await facts.get("chart")  # kept by facts: drawing reads it after the transaction
+    return {key: await chart_png(areas, facts, lang) for key, (areas, lang) in wanted.items()}
+
+
+async def weekly_digest(tx: Tx, run: JobRun) -> list[Notice]:
+    """Each reader's digest of the previous week, with the 8-week chart."""
+    today = run.local.date()
+    week = covered_week(today)
+    drawn: dict[ChartKey, bytes] = run.prepared if isinstance(run.prepared, dict) else {}
+    charts: dict[ChartKey, str] = {}  # one stored chart per scope and language
+    facts = WeeklyFacts(tx, week_covered(today), today, run.tz)
+    notices = []
+    for pid, lang, areas in await _readers(tx, run):
         key = (frozenset(a.id for a in areas), lang)
         if key not in charts and areas:
-            ref = await media.store_media(tx, await chart_png(areas, facts, lang), "image/png")
-            charts[key] = media.media_url(run.settings, ref)
+            # A reader whose scope changed since the drawing gets theirs drawn here.
+            png = drawn.get(key) or await chart_png(areas, facts, lang)
+            charts[key] = media.media_url(
+                run.settings, await media.store_media(tx, png, "image/png")
+            )
         digest = await build_weekly(tx, pid, today, run.tz, charts.get(key), facts)
         notices.append(
             Notice(
@@ -75,5 +106,11 @@ DAILY = register(
     JobSpec("digest-daily", daily_digest, daily, cron_setting="PRASAN_DAILY_DIGEST_CRON")
 )
 WEEKLY = register(
-    JobSpec("digest-weekly", weekly_digest, weekly, cron_setting="PRASAN_WEEKLY_DIGEST_CRON")
+    JobSpec(
+        "digest-weekly",
+        weekly_digest,
+        weekly,
+        cron_setting="PRASAN_WEEKLY_DIGEST_CRON",
+        prepare=draw_weekly_charts,
+    )
 )

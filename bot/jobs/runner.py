@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -70,6 +70,8 @@ async def run_job(
     run = JobRun(spec.name, period, at, now, settings, trigger)
     results: Counter[NotifyResult] = Counter()
     try:
+        if spec.prepare is not None:
+            run = replace(run, prepared=await spec.prepare(store, run))
         async with store.tx() as tx:
             for notice in await spec.func(tx, run):
                 results[
@@ -102,6 +104,8 @@ async def preview_job(
     at = at or now
     period = spec.period(at.astimezone(settings.timezone))
     run = JobRun(spec.name, period, at, now, settings, Trigger.CLI)
+    if spec.prepare is not None:
+        run = replace(run, prepared=await spec.prepare(store, run))
     previews: list[Preview] = []
     try:
         async with store.tx() as tx:
