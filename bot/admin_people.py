@@ -17,7 +17,7 @@ from bot.cli_text import t
 from bot.config import Settings
 from bot.dates import format_datetime
 from bot.demo import load_geography
-from bot.i18n import N_
+from bot.i18n import N_, number
 from storage.audit import AuditAction, audit_entries
 from storage.queries_access import ScopeEntry
 from storage.store import Store, Tx
@@ -122,19 +122,24 @@ async def people_show(args: argparse.Namespace, settings: Settings) -> int:
         p = await tx.person(args.id)
         if p is None:
             return fail(t("no person with id {id} (see `prasan people list`)", id=args.id))
+        active = t("active") if p.active else t("deactivated")
         lines = [
-            f"person {p.id}: {p.name}",
-            f"role: {p.role}   language: {p.language}   active: {'yes' if p.active else 'no'}",
-            f"scope: {await _scope_text(tx, p.id) or '-'}",
-            f"last seen: {_when(await tx.last_seen(p.id), settings)}",
-            f"reports: {await tx.report_count(p.id)}",
-            "identities:",
-        ]
+            t("person {id}: {name}", id=p.id, name=p.name),
+            t("role: {role}   language: {language}   {active}", role=p.role,
+              language=p.language, active=active),
+            t("scope: {scope}", scope=await _scope_text(tx, p.id) or "-"),
+            t("last seen: {when}", when=_when(await tx.last_seen(p.id), settings)),
+            t("reports: {n}", n=number(await tx.report_count(p.id))),
+            t("identities:"),
+        ]  # fmt: skip
         for i in await tx.all_identities_of(p.id):
             locked = i.locked_until is not None and i.locked_until > tx.now()
-            state = "active" if i.active else "blocked the bot"
-            lock = f", codes locked until {_when(i.locked_until, settings)}" if locked else ""
-            lines.append(f"  identity {i.id}: {i.channel} ({state}{lock})")
+            state = t("active") if i.active else t("blocked the bot")
+            if locked:
+                state = t("{state}, codes locked until {when}", state=state,
+                          when=_when(i.locked_until, settings))  # fmt: skip
+            lines.append(t("  identity {id}: {channel} ({state})", id=i.id, channel=i.channel,
+                           state=state))  # fmt: skip
     print("\n".join(lines))
     return 0
 

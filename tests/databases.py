@@ -17,9 +17,10 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,24 @@ def _plain(url: str) -> str:
     return url
 
 
+def _run_in_thread(go: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine in a thread with its own loop: callable from sync fixtures and from
+    inside a running loop alike; its exception is re-raised here."""
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(go())
+        except BaseException as exc:
+            error.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+
+
 def _admin(sql: str) -> None:
     """Run one statement on the server's `postgres` database (CREATE/DROP DATABASE)."""
     import asyncpg
@@ -56,24 +75,11 @@ def _admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    # A thread with its own loop: callable from sync fixtures and from inside a running loop.
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(go())
-        except BaseException as exc:  # re-raised in the caller's thread
-            error.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
+    _run_in_thread(go)
 
 
 def _migrate(url: str) -> None:
-    """Bring the database at `url` to head, in a thread with its own loop (as _admin does)."""
+    """Bring the database at `url` to head."""
     from bot.config import load_settings
     from storage.store import Store
 
@@ -81,19 +87,7 @@ def _migrate(url: str) -> None:
         store = await Store.open(load_settings(DATABASE_URL=url).DATABASE_URL)
         await store.close()
 
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(go())
-        except BaseException as exc:
-            error.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
+    _run_in_thread(go)
 
 
 # Migrating a database from nothing costs 0.3 s on SQLite and 2 s on PostgreSQL; most tests

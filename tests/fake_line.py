@@ -79,6 +79,9 @@ class FakeLine:
         self.refused_tokens: Counter[str] = Counter()  # "used" / "expired" / "unknown"
         self._retry_keys: dict[str, str] = {}  # accepted retry key → request id
         self.accepted_keys: Counter[str] = Counter()  # retry key → calls delivered under it
+        # Called once a call is delivered, before it is answered (a test may kill the bot
+        # there: LINE accepted, the bot never heard).
+        self.on_delivered: Callable[[], None] | None = None
         # The monthly message quota (None: unlimited) and what was used of it.
         self.deliveries: Counter[str] = Counter()  # accepted calls that reached each user
         self.delivered_by: dict[str, list[str]] = {}  # per user: reply / push / multicast
@@ -262,6 +265,8 @@ class FakeLine:
             self.transcript.setdefault(user, []).extend(messages)
             self.deliveries[user] += 1
             self.delivered_by.setdefault(user, []).append("multicast" if multicast else how)
+        if self.on_delivered is not None:
+            self.on_delivered()
         sent = [{"id": uuid.uuid4().hex[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
         headers = {"x-line-request-id": str(uuid.uuid4())}
         return web.json_response({} if multicast else {"sentMessages": sent}, headers=headers)

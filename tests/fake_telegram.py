@@ -121,6 +121,8 @@ class FakeTelegram:
         default_factory=lambda: defaultdict(list)
     )
     clock: Callable[[], float] = time.monotonic  # a test may pass its movable clock
+    # Called once a message is recorded, before it is answered (a test may kill the bot there).
+    on_delivered: Callable[[], None] | None = None
     _changed: asyncio.Condition | None = None
     _closing: bool = False
     _runner: web.AppRunner | None = None
@@ -409,6 +411,8 @@ class FakeTelegram:
         chat_id = int(p["chat_id"])
         sent = Sent(next(self._message_ids), text, _keyboard(p), photo)
         self.chats[chat_id].append(sent)
+        if self.on_delivered is not None:
+            self.on_delivered()
         return sent.as_api(chat_id)
 
     def _find(self, p: dict[str, Any]) -> Sent:

@@ -28,6 +28,8 @@ def test_thai_messages(env: dict[str, str], tmp_path: Path) -> None:  # noqa: F8
     holiday = prasan(th, tmp_path, "holidays", "add", "2570-03-10", "--regional").stdout
     assert "2027-03-10 (10 มีนาคม 2570) เป็นวันหยุดสำหรับ regional แล้วค่ะ" in holiday
     assert "พบ 0 รายการ" in prasan(th, tmp_path, "search", "ประชุม").stderr
+    shown = prasan(th, tmp_path, "people", "show", "1").stdout
+    assert "บทบาท: coordinator" in shown and "ใช้งานอยู่" in shown and "บัญชีแชต 1: console" in shown
     console = prasan(th, tmp_path, "console", stdin="สวัสดี\n")
     assert "ยังไม่ได้ลงทะเบียนค่ะ" in console.stderr and "--as somchai" in console.stderr
     assert "ไม่พบรหัสพื้นที่ “X9”" in one_line_error(

@@ -39,9 +39,11 @@ PORT_LINE = re.compile(r"web server listening on port (\d+)")
 pytestmark = pytest.mark.slow
 
 
-async def _start(env: dict[str, str], cwd: Path) -> tuple[asyncio.subprocess.Process, int]:
+async def _start(
+    env: dict[str, str], cwd: Path, role: str = "run"
+) -> tuple[asyncio.subprocess.Process, int]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
+        sys.executable, "-m", "bot", role, env=env, cwd=cwd,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -52,7 +54,7 @@ async def _start(env: dict[str, str], cwd: Path) -> tuple[asyncio.subprocess.Pro
             assert line, "prasan run exited before it started"
             if (m := PORT_LINE.search(line)) is not None:
                 port = int(m.group(1))
-            if "prasan web+worker started" in line:
+            if re.search(r"prasan [a-z+]+ started", line):
                 break
     asyncio.get_running_loop().create_task(_drain(proc))
     return proc, port
@@ -195,3 +197,143 @@ def _everyone_answered(
     tg: FakeTelegram, line: FakeLine, people: list[Person], users: list[str]
 ) -> bool:
     return all(tg.chats[p.id] for p in people) and all(line.transcript.get(u) for u in users)
+
+
+# ---- a broadcast: the fan-out killed, then the sender killed at its worst moments -------
+
+# LINE people first, Telegram last: the fan-out's first chunk (500) is all LINE, its last
+# both; so the last multicast and every Telegram message come after the fan-out is whole.
+BC_LINE, BC_TELEGRAM = 800, 200
+BROADCAST_TEXT = "ประชุมติดตามงานวันพฤหัสบดีนี้ 09:00 น. ณ ศอ.บต."
+
+
+async def test_kill_9_mid_broadcast_fan_out_and_mid_sending_then_restart(tmp_path: Path) -> None:
+    """`prasan broadcast --yes` killed while it fans out 1,000 rows; `prasan worker` killed
+    just after LINE accepted a multicast and again just after Telegram accepted a message,
+    each time before the answer reached it. Then: one row and one message per person.
+
+    (A killed worker holds the scheduler lease until it runs out, so the worker that resumes
+    the fan-out is killed only once the rows are all there: its multicast of the last chunk.)
+    """
+    from bot.config import load_settings
+    from bot.runtime import Runtime
+    from storage.schema import broadcasts
+
+    tg = await FakeTelegram().start()
+    line = await FakeLine().start()
+    db = tmp_path / "broadcast.db"
+    env = _env(tmp_path, db, tg, line, "crash-test:worker")
+    runtime = await Runtime.create(load_settings(DATABASE_URL=f"sqlite:///{db}"))
+    line_users = [f"U{i:032x}" for i in range(BC_LINE)]
+    tg_chats = [7_000_000 + i for i in range(BC_TELEGRAM)]
+    async with runtime.store.tx() as tx:
+        for i, (channel, user) in enumerate(
+            [("line", u) for u in line_users] + [("telegram", str(c)) for c in tg_chats]
+        ):
+            pid = await tx.create_person(f"ผู้รับ {i}", "coordinator", [])
+            ident = await tx.ensure_identity(channel, user)
+            await tx.update_identity(ident.id, person_id=pid)
+    await runtime.close()
+    engine = create_engine(f"sqlite:///{db}")
+    total = BC_LINE + BC_TELEGRAM
+    proc: asyncio.subprocess.Process | None = None
+    try:
+        # 1. The fan-out, killed once a chunk or more is queued.
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "broadcast", "--to", "all", "--text", BROADCAST_TEXT,
+            "--yes", env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        cursor = select(broadcasts.c.status, broadcasts.c.queued)
+        await _until(lambda: _one(engine, cursor) is not None and
+                     _one(engine, cursor)[1] > 0, every=0.005)  # fmt: skip
+        cli.send_signal(signal.SIGKILL)
+        await cli.wait()
+        status, queued = _one(engine, cursor)
+        rows_at_kill = _count(engine)
+        assert status == "expanding" and 0 < queued == rows_at_kill < total  # whole chunks only
+
+        # 2. The worker resumes the fan-out at its first tick (10 s) and sends; killed the
+        # instant LINE accepted the multicast of the last chunk, before the answer reached it.
+        kills: list[str] = []
+
+        def kill(where: str) -> None:
+            assert proc is not None
+            if proc.returncode is None and where not in kills:
+                kills.append(where)
+                proc.send_signal(signal.SIGKILL)
+
+        line.on_delivered = lambda: kill("line") if _count(engine) == total else None
+        proc, _ = await _start(env, tmp_path, "worker")
+        await _until(lambda: bool(kills), every=0.01)
+        await proc.wait()
+        line_at_risk = _leased(engine, "line")
+        # 3. The next one sends on; killed the instant Telegram accepted its 60th message.
+        tg.on_delivered = lambda: (
+            kill("telegram") if sum(len(v) for v in tg.chats.values()) == 60 else None
+        )
+        proc, _ = await _start(env, tmp_path, "worker")
+        await _until(lambda: len(kills) == 2, every=0.01)
+        await proc.wait()
+        tg_at_risk = {int(c) for c in _leased(engine, "telegram") if tg.chats[int(c)]}
+        # 4. Back for good: everything goes.
+        proc, _ = await _start(env, tmp_path, "worker")
+        await _until(lambda: _count(engine, "sent") == total, every=0.1, within=60)
+    finally:
+        if proc is not None and proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            await proc.wait()
+        engine.dispose()
+        await tg.close()
+        await line.close()
+    # The broadcast: fanned out whole, once (one row per person).
+    assert _count(engine) == total
+    # LINE, counted at the fake by retry key and by recipient: exactly once.
+    assert set(line.accepted_keys.values()) == {1}
+    assert line.calls_to("/multicast") and not line.calls_to("/push")
+    assert all(line.deliveries[u] == 1 for u in line_users)
+    assert line_at_risk  # the kill did leave a multicast accepted but unrecorded
+    # Telegram: everyone; a duplicate only where a message was accepted but not recorded.
+    doubled = {c for c in tg_chats if len(tg.chats[c]) > 1}
+    assert all(tg.chats[c] for c in tg_chats)
+    assert all(len(tg.chats[c]) == 2 for c in doubled) and doubled <= tg_at_risk
+    print(f"broadcast of {total}: fan-out killed after {rows_at_kill} rows; LINE "
+          f"{len(line_at_risk)} recipients accepted-unrecorded at the kill, 0 doubled; "
+          f"Telegram {len(tg_at_risk)} accepted-unrecorded, {len(doubled)} doubled")  # fmt: skip
+
+
+def _env(
+    tmp_path: Path, db: Path, tg: FakeTelegram, line: FakeLine, instance: str
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_")) and k != "DATABASE_URL"}  # fmt: skip
+    env.update(
+        PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{db}", PORT="0",
+        TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url, TELEGRAM_FILE_URL=tg.file_url,
+        LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_API_URL=line.api_url,
+        LINE_DATA_API_URL=line.data_url, PRASAN_INSTANCE=instance,
+    )  # fmt: skip
+    return env
+
+
+def _one(engine: Any, query: Any) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(query).first()
+
+
+def _count(engine: Any, status: str | None = None) -> int:
+    query = select(func.count()).select_from(outbox).where(outbox.c.tag.like("broadcast:%"))
+    if status is not None:
+        query = query.where(outbox.c.status == status)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _leased(engine: Any, channel: str) -> set[str]:
+    """Recipients whose broadcast row was still leased (in flight, or sent and unrecorded)."""
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(outbox.c.recipient).where(outbox.c.channel == channel,
+                                             outbox.c.status == "sending")
+        ).scalars().all()  # fmt: skip
+    return set(got)

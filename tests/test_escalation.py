@@ -10,6 +10,7 @@ from bot.jobs import run_job
 from bot.jobs.escalation import SPEC, working_time
 from bot.messages import load_messages
 from bot.runtime import Runtime
+from bot.workdays import load_calendar
 from tests.helpers import Chat
 from tests.search_support import add_report
 
@@ -26,6 +27,25 @@ def test_working_time_counts_office_hours_on_weekdays_only() -> None:
     assert working_time(friday, next_monday, BKK) == timedelta(hours=2)  # 1.5 + 0.5
     evening = datetime(2026, 11, 30, 20, 0, tzinfo=BKK)
     assert working_time(evening, evening + timedelta(hours=10), BKK) == timedelta(0)
+
+
+async def test_holidays_of_the_problem_s_area_are_not_working_time(runtime: Runtime) -> None:
+    # Monday 7 December 2026 is the substitute day for the 5th (a Saturday) in Thailand.
+    async with runtime.store.tx() as tx:
+        calendar = await load_calendar(tx)
+    friday = datetime(2026, 12, 4, 15, 0, tzinfo=BKK)
+    tuesday = datetime(2026, 12, 8, 9, 0, tzinfo=BKK)
+    assert working_time(friday, tuesday, BKK, calendar.is_working_day) == timedelta(hours=2)
+    clock = MovableClock(datetime(2026, 12, 2, 10, 0, tzinfo=BKK))  # Wednesday
+    runtime.store.clock = clock
+    urgent = await add_report(runtime.store, "ไฟไหม้ศูนย์ประชุม", "PTN01", severity="high")
+    clock.set(datetime(2026, 12, 7, 12, 0, tzinfo=BKK))  # 24 h of Mon–Fri, but a holiday
+    await run_job(runtime.store, SPEC, runtime.settings)
+    assert await escalations(runtime) == []
+    clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=BKK))  # 22.5 h by Friday, 1.5 h on Tuesday
+    await run_job(runtime.store, SPEC, runtime.settings)
+    [(to, text)] = await escalations(runtime)
+    assert to == "admin" and f"#{urgent}" in text
 
 
 async def escalations(runtime: Runtime) -> list[tuple[str, str]]:
