@@ -49,3 +49,19 @@ def test_the_bots_name_is_always_quoted_in_thai() -> None:
     ]
     assert bare == []
     assert any("“ประสาน”" in (m.string or "") for m in catalog if isinstance(m.string, str))
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_the_problem_confirmation_names_one_team_in_thai_word_order(
+    runtime: Runtime, channel: str
+) -> None:
+    chat = await joined(runtime, channel)
+    await chat.send("⚠️ แจ้งปัญหา")
+    await chat.send("งบประมาณยังไม่ได้รับการเบิกจ่าย จัดกิจกรรมไม่ได้")
+    await chat.press("งบประมาณ")
+    await chat.press("ปานกลาง")
+    await chat.press("ข้าม")
+    await chat.press("ส่ง")
+    assert "#1" in chat.text and "ทีมผู้ดูแลพื้นที่จังหวัดปัตตานี" in chat.text, chat.text
+    # Not "…, เจ้าหน้าที่สำนักงานโครงการ จะเห็น…": no English comma list, no space before the verb.
+    assert ", " not in chat.text and " จะเห็น" not in chat.text, chat.text
