@@ -12,6 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.runtime import Runtime
+from tests.helpers import make_invite
 from tests.test_understanding import joined
 
 CHANNELS = ["line", "telegram"]
@@ -65,3 +66,28 @@ async def test_the_problem_confirmation_names_one_team_in_thai_word_order(
     assert "#1" in chat.text and "ทีมผู้ดูแลพื้นที่จังหวัดปัตตานี" in chat.text, chat.text
     # Not "…, เจ้าหน้าที่สำนักงานโครงการ จะเห็น…": no English comma list, no space before the verb.
     assert ", " not in chat.text and " จะเห็น" not in chat.text, chat.text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_new_code_states_its_scope_as_the_welcome_does(
+    runtime: Runtime, channel: str
+) -> None:
+    """Switching role with a new code: "ทุกพื้นที่", "จังหวัดปัตตานี", areas joined with และ."""
+    chat = await joined(runtime, channel)
+    two = await make_invite(runtime.store, areas=("PTN02", "PTN03"))
+    await chat.send(two)
+    assert "รับผิดชอบบ้านตะโละกาโปร์ และบ้านปะเสยะวอ แทนบทบาทเดิม" in chat.text, chat.text
+    assert ", " not in chat.text and "พื้นที่ พื้นที่" not in chat.text
+    await chat.send("ใช่ ใช้รหัสนี้")
+    assert "บ้านตะโละกาโปร์ และบ้านปะเสยะวอ" in chat.text, chat.text
+    async with runtime.store.tx() as tx:
+        pattani = await tx.find_province("ปัตตานี")
+    province = await make_invite(runtime.store, role="supervisor", scope=[["province", pattani]])
+    await chat.send(province)
+    assert "จังหวัดปัตตานี" in chat.text and "บ้าน" not in chat.text, chat.text
+    await chat.press("ยกเลิก")
+    everywhere = await make_invite(runtime.store, role="admin", scope=[["all", None]])
+    await chat.send(everywhere)
+    assert "รับผิดชอบทุกพื้นที่" in chat.text, chat.text
+    await chat.press("ใช้รหัสนี้")
+    assert "ตอนนี้คุณเป็นเจ้าหน้าที่สำนักงานโครงการ รับผิดชอบทุกพื้นที่" in chat.text, chat.text
