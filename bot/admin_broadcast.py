@@ -9,8 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.admin import _actor, _fail
-from bot.audience import TargetError, describe, parse_moment, parse_targets, reach_line
+from bot.audience import TargetError, describe, parse_targets, reach_line
 from bot.broadcasting import delivery_counts, expand
+from bot.cli_dates import read_cli_moment
+from bot.cli_text import current, lang, t
 from bot.config import Settings
 from bot.dates import format_datetime
 from bot.i18n import translator
@@ -18,6 +20,7 @@ from bot.media import KEEP, MAX_BYTES, media_url, store_media
 from storage.queries_audience import Target
 from storage.store import Store
 
+# CSV columns stay English (scripts read them); messages follow PRASAN_LANGUAGE (bot.cli_text).
 EN = translator("en")
 
 
@@ -46,10 +49,10 @@ async def broadcast(args: argparse.Namespace, settings: Settings) -> int:
     if len(args.action) == 2 and args.action[0] == "show" and args.action[1].isdigit():
         return await _show(int(args.action[1]), settings)
     if args.action:
-        return _fail("use `prasan broadcast list`, `prasan broadcast show ID`, "
-                     "or `prasan broadcast --to TARGET --text TEXT`")  # fmt: skip
+        return _fail(t("use `prasan broadcast list`, `prasan broadcast show ID`, "
+                       "or `prasan broadcast --to TARGET --text TEXT`"))  # fmt: skip
     if not args.to or not (args.text or "").strip():
-        return _fail("give --to TARGET and --text TEXT (see `prasan broadcast --help`)")
+        return _fail(t("give --to TARGET and --text TEXT (see `prasan broadcast --help`)"))
     return await _create(args, settings)
 
 
@@ -62,9 +65,9 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         photo = read
     send_at = None
     if args.at:
-        send_at = parse_moment(args.at, settings.timezone)
+        send_at = read_cli_moment(args.at, "--at", settings.timezone)
         if send_at is None:
-            return _fail('--at expects "YYYY-MM-DD HH:MM" (e.g. "2026-12-15 09:00")')
+            return _fail(t('--at expects "YYYY-MM-DD HH:MM" (e.g. "2026-12-15 09:00")'))
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
@@ -73,24 +76,29 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
             except TargetError as exc:
                 return _fail(str(exc))
             if send_at is not None and send_at <= tx.now():
-                return _fail("--at is in the past: give a later time, or leave it out to send now")
+                return _fail(t("--at is in the past: give a later time, or leave it out to "
+                               "send now"))  # fmt: skip
             reach = await tx.reach(await tx.audience(targets))
-            who = await describe(tx, EN, targets)
-        print(f"To {who}: {reach_line(EN, reach)}.")
+            who = await describe(tx, current(), targets)
+        print(t("To {who}: {reach}.", who=who, reach=reach_line(current(), reach)))
         if send_at is not None:
-            print(f"Sending at {format_datetime(send_at, settings.timezone, 'en')}.")
+            when = format_datetime(send_at, settings.timezone, lang())
+            print(t("Sending at {when}.", when=when))
         if not reach.person_ids:
-            return _fail("nobody is registered in this target yet: nothing to send")
-        if not args.yes and not _confirm("Queue this broadcast?"):
-            print("Nothing was sent.")
+            return _fail(t("nobody is registered in this target yet: nothing to send"))
+        if not args.yes and not _confirm(t("Queue this broadcast?")):
+            print(t("Nothing was sent."))
             return 1
         broadcast_id = await _store(store, settings, args, targets, send_at, photo)
         queued = await expand(store, broadcast_id)  # now, unless it waits for --at
     finally:
         await store.close()
-    when = "queued" if send_at is None else "scheduled"
-    print(f"Broadcast #{broadcast_id} {when} ({queued} messages queued now). "
-          f"See `prasan broadcast show {broadcast_id}`.")  # fmt: skip
+    if send_at is None:
+        print(t("Broadcast #{id} queued ({n} messages queued now). "
+                "See `prasan broadcast show {id}`.", id=broadcast_id, n=queued))  # fmt: skip
+    else:
+        print(t("Broadcast #{id} scheduled ({n} messages queued now). "
+                "See `prasan broadcast show {id}`.", id=broadcast_id, n=queued))  # fmt: skip
     return 0
 
 
@@ -99,12 +107,12 @@ def _read_photo(path: str) -> tuple[bytes, str] | str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return f"cannot read {path}: {exc.strerror}"
+        return t("cannot read {path}: {reason}", path=path, reason=exc.strerror)
     kind = next((ct for magic, ct in _MAGIC if data.startswith(magic)), None)
     if kind is None:
-        return f"{path} is not a JPEG or PNG photo"
+        return t("{path} is not a JPEG or PNG photo", path=path)
     if len(data) > MAX_BYTES:
-        return f"{path} is larger than 10 MB (LINE's limit): send a smaller photo"
+        return t("{path} is larger than 10 MB (LINE's limit): send a smaller photo", path=path)
     return data, kind
 
 
@@ -137,7 +145,8 @@ async def _store(
 def _confirm(question: str) -> bool:
     print(f"{question} [y/N] ", end="", flush=True)
     answer = sys.stdin.readline().strip().casefold()
-    return answer in ("y", "yes")
+    # y/N stays the prompt in every language; the operator's own "yes" is accepted too.
+    return answer in ("y", "yes", "ใช่", "ตกลง", "ya")
 
 
 async def _list(settings: Settings) -> int:
@@ -166,17 +175,20 @@ async def _show(broadcast_id: int, settings: Settings) -> int:
         async with store.tx() as tx:
             b = await tx.broadcast(broadcast_id)
             if b is None:
-                return _fail(f"no broadcast #{broadcast_id} (see `prasan broadcast list`)")
-            who = await describe(tx, EN, b.targets)
+                return _fail(t("no broadcast #{id} (see `prasan broadcast list`)",
+                               id=broadcast_id))  # fmt: skip
+            who = await describe(tx, current(), b.targets)
             counts = delivery_counts(await tx.tag_counts(b.tag))
             rows = await tx.broadcast_recipients(b.id)
     finally:
         await store.close()
     tz = settings.timezone
-    print(f"# broadcast #{b.id} to {who}; status {b.status}; send at "
-          f"{b.send_at.astimezone(tz).isoformat(timespec='minutes')}", file=sys.stderr)  # fmt: skip
-    print(f"# delivered {counts[0]}, failed {counts[1]}, blocked {counts[2] + b.unreachable}, "
-          f"waiting {counts[3]}", file=sys.stderr)  # fmt: skip
+    at = b.send_at.astimezone(tz).isoformat(timespec="minutes")
+    print("# " + t("broadcast #{id} to {who}; status {status}; send at {at}", id=b.id,
+                   who=who, status=b.status, at=at), file=sys.stderr)  # fmt: skip
+    print("# " + t("delivered {delivered}, failed {failed}, blocked {blocked}, waiting {waiting}",
+                   delivered=counts[0], failed=counts[1], blocked=counts[2] + b.unreachable,
+                   waiting=counts[3]), file=sys.stderr)  # fmt: skip
     out = csv.writer(sys.stdout)
     out.writerow(["person_id", "name", "channel", "status", "sent_at"])
     for r in rows:

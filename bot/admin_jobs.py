@@ -13,6 +13,7 @@ from bot.jobs import JOBS, JobSpec, Preview, preview_job
 from bot.jobs.manual import send_now
 from bot.notify import NotifyResult
 from bot.workdays import Scope, hari_raya, national
+from storage.audit import AuditAction
 from storage.store import Store
 
 _fail = fail
@@ -184,7 +185,9 @@ async def holidays_set(args: argparse.Namespace, settings: Settings) -> int:
         name = getattr(args, "name", None)
         async with store.tx() as tx:
             await tx.set_holiday_override(day, args.holidays_command, scope, ref, name)
-            await tx.audit("cli", f"holiday-{args.holidays_command}", day=day.isoformat(),
+            action = (AuditAction.HOLIDAY_ADDED if args.holidays_command == "add"
+                      else AuditAction.HOLIDAY_REMOVED)  # fmt: skip
+            await tx.audit("cli", action, day=day.isoformat(),
                            scope=scope, ref=ref)  # fmt: skip
     finally:
         await store.close()

@@ -8,8 +8,10 @@ import sys
 from datetime import datetime
 
 from bot.admin import _actor, _fail
-from bot.admin_broadcast import EN, _confirm
-from bot.audience import TargetError, describe, parse_moment, parse_targets, reach_line
+from bot.admin_broadcast import _confirm
+from bot.audience import TargetError, describe, parse_targets, reach_line
+from bot.cli_dates import read_cli_moment
+from bot.cli_text import current, lang, t
 from bot.config import Settings
 from bot.dates import format_datetime
 from storage.store import Store
@@ -48,18 +50,18 @@ def _location(text: str | None) -> tuple[float, float] | str | None:
     try:
         lat, lon = (float(p) for p in text.split(","))
     except ValueError:
-        return "--location expects LAT,LON, e.g. 6.8694,101.2502"
+        return t("--location expects LAT,LON, e.g. 6.8694,101.2502")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return "--location is outside the map: LAT -90..90, LON -180..180"
+        return t("--location is outside the map: LAT -90..90, LON -180..180")
     return lat, lon
 
 
 def _moment(text: str, settings: Settings, now: datetime) -> datetime | str:
-    moment = parse_moment(text, settings.timezone)
+    moment = read_cli_moment(text, "--at", settings.timezone)
     if moment is None:
-        return '--at expects "YYYY-MM-DD HH:MM" (e.g. "2026-12-15 09:00")'
+        return t('--at expects "YYYY-MM-DD HH:MM" (e.g. "2026-12-15 09:00")')
     if moment <= now:
-        return "--at is in the past: give a later time"
+        return t("--at is in the past: give a later time")
     return moment
 
 
@@ -79,13 +81,14 @@ async def create(args: argparse.Namespace, settings: Settings) -> int:
             except TargetError as exc:
                 return _fail(str(exc))
             reach = await tx.reach(await tx.audience(targets))
-            who = await describe(tx, EN, targets)
-        when = format_datetime(starts, settings.timezone, "en")
-        print(f"“{args.title}” on {when} at {args.venue}; inviting {who}: {reach_line(EN, reach)}.")
+            who = await describe(tx, current(), targets)
+        when = format_datetime(starts, settings.timezone, lang())
+        print(t("“{title}” on {when} at {venue}; inviting {who}: {reach}.", title=args.title,
+                when=when, venue=args.venue, who=who, reach=reach_line(current(), reach)))  # fmt: skip
         if not reach.person_ids:
-            return _fail("nobody is registered in this target yet: nothing to send")
-        if not args.yes and not _confirm("Create this meeting?"):
-            print("Nothing was created.")
+            return _fail(t("nobody is registered in this target yet: nothing to send"))
+        if not args.yes and not _confirm(t("Create this meeting?")):
+            print(t("Nothing was created."))
             return 1
         async with store.tx() as tx:
             meeting_id = await tx.create_meeting(
@@ -97,8 +100,8 @@ async def create(args: argparse.Namespace, settings: Settings) -> int:
                            targets=[t.dump() for t in targets])  # fmt: skip
     finally:
         await store.close()
-    print(f"Meeting #{meeting_id} created; the worker sends the invitations within a minute. "
-          f"See `prasan meeting attendees {meeting_id}`.")  # fmt: skip
+    print(t("Meeting #{id} created; the worker sends the invitations within a minute. "
+            "See `prasan meeting attendees {id}`.", id=meeting_id))  # fmt: skip
     return 0
 
 
@@ -129,7 +132,7 @@ async def attendees(args: argparse.Namespace, settings: Settings) -> int:
         async with store.tx() as tx:
             m = await tx.meeting(args.id)
             if m is None:
-                return _fail(f"no meeting #{args.id} (see `prasan meeting list`)")
+                return _fail(t("no meeting #{id} (see `prasan meeting list`)", id=args.id))
             invitees = await tx.invitees(m.id)
             await tx.audit(_actor(), "meeting_attendees_exported", meeting_id=m.id)
     finally:
@@ -152,13 +155,14 @@ async def update(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(where, str):
         return _fail(where)
     if args.at is None and args.venue is None and where is None:
-        return _fail("give --at, --venue and/or --location")
+        return _fail(t("give --at, --venue and/or --location"))
     store = await Store.open(settings.DATABASE_URL)
     try:
         async with store.tx() as tx:
             m = await tx.meeting(args.id)
             if m is None or m.status != "scheduled" or m.starts_at <= tx.now():
-                return _fail(f"meeting #{args.id} does not exist, is cancelled or has started")
+                return _fail(t("meeting #{id} does not exist, is cancelled or has started",
+                               id=args.id))  # fmt: skip
             values: dict[str, object] = {}
             if args.at is not None:
                 starts = _moment(args.at, settings, tx.now())
@@ -174,7 +178,7 @@ async def update(args: argparse.Namespace, settings: Settings) -> int:
             await tx.audit(_actor(), "meeting_changed", meeting_id=m.id, fields=sorted(values))
     finally:
         await store.close()
-    print(f"Meeting #{args.id} updated; everyone invited gets an update notice.")
+    print(t("Meeting #{id} updated; everyone invited gets an update notice.", id=args.id))
     return 0
 
 
@@ -185,9 +189,11 @@ async def cancel(args: argparse.Namespace, settings: Settings) -> int:
         async with store.tx() as tx:
             m = await tx.meeting(args.id)
             if m is None or not await tx.cancel_meeting(m.id):
-                return _fail(f"meeting #{args.id} does not exist or is already cancelled")
+                return _fail(t("meeting #{id} does not exist or is already cancelled",
+                               id=args.id))  # fmt: skip
             await tx.audit(_actor(), "meeting_cancelled", meeting_id=m.id)
     finally:
         await store.close()
-    print(f"Meeting #{args.id} cancelled; those who were told about it get a cancellation notice.")
+    print(t("Meeting #{id} cancelled; those who were told about it get a cancellation notice.",
+            id=args.id))  # fmt: skip
     return 0

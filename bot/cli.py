@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import admin_jobs, cli_people, cli_text, logsafe
+from bot import admin_jobs, cli_people, cli_text, logsafe, webhooks_cli
 from bot.cli_text import t
 from bot.config import ConfigurationError, Settings, load_settings
 
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     nsub = n.add_subparsers(dest="nlp_command", required=True, metavar="ACTION")
     nsub.add_parser("analyze", help="one message a line on stdin → one JSON object a line")
     admin_jobs.add_parsers(sub)
+    webhooks_cli.add_parser(sub)
     return p
 
 
@@ -116,6 +117,8 @@ def _command(args: argparse.Namespace) -> Command:
         ("meeting", "update"): admin_meeting.update,
         ("meeting", "cancel"): admin_meeting.cancel,
         **cli_people.commands(),
+        ("webhooks", "set"): webhooks_cli.set_hooks,
+        ("webhooks", "info"): webhooks_cli.info,
     }
     sub = next((getattr(args, k) for k in vars(args) if k.endswith("_command")), None)
     if (args.command, sub) in admin_jobs.COMMANDS:
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "digest",
         "jobs",
         "holidays",
+        "webhooks",
     )
     logsafe.install(logging.WARNING if quiet else logging.INFO)
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from bot.audience import THAI_DIGITS, parse_moment
 from bot.cli_text import t
 from bot.dates import BE_OFFSET
 
@@ -37,6 +40,22 @@ def read_cli_year(year: int, option: str) -> int:
                ce=year - BE_OFFSET))  # fmt: skip
         return year - BE_OFFSET
     return year
+
+
+def read_cli_moment(text: str, option: str, tz: ZoneInfo) -> datetime | None:
+    """A date and time (`parse_moment`'s forms); a Buddhist-Era year read says so on stderr."""
+    moment = parse_moment(text, tz)
+    if moment is None:
+        return None
+    years = [int(y) for y in _YEAR.findall(text.translate(THAI_DIGITS)) if int(y) >= BE_FROM]
+    if years:
+        note(t("reading {option} {text} as {moment} (Buddhist Era {be} = {ce})", option=option,
+               text=text.strip(), moment=moment.strftime("%Y-%m-%d %H:%M"), be=years[0],
+               ce=moment.year))  # fmt: skip
+    return moment
+
+
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 def note(text: str) -> None:

@@ -26,6 +26,11 @@ def lang() -> str:
     return _current[0].lang
 
 
+def current() -> Translator:
+    """This process's translator, for helpers that take one (target names, reach lines)."""
+    return _current[0]
+
+
 def t(message: str, /, **params: object) -> str:
     """Translate one CLI message and fill its {placeholders}."""
     return _current[0](message, **params)

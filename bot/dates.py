@@ -72,17 +72,34 @@ def be_year(dt: datetime) -> int:
     return dt.year + BE_OFFSET
 
 
+def year_text(local: datetime | date, lang: str) -> str:
+    """The year as each language writes it: '2569' (th), '2569 BE' (en), '2026' (ms).
+
+    Malay gets the Common Era (Masihi) year, unmarked. Written Malay dates in Masihi (and
+    Hijri): that is what Patani Malay readers see in Malay-language print, sermons and school
+    notices, while the Buddhist Era is the Thai state's convention, which they meet in Thai.
+    No Malay abbreviation for the Buddhist Era is in use ("BE" is English, "TB" is made up), and
+    "tahun Buddha 2569" on every date would be long and odd. An unmarked 2026 cannot be taken
+    for a BE year, so it needs no label. Typed dates are read in either era (bot.audience).
+    """
+    if lang == "th":
+        return str(local.year + BE_OFFSET)
+    if lang == "ms":
+        return str(local.year)
+    return f"{local.year + BE_OFFSET} BE"
+
+
 def format_date(dt: datetime, tz: ZoneInfo, lang: str = "th", *, short: bool = False) -> str:
-    """'21 พฤศจิกายน 2569' (th), '21 November 2569 BE' (en, ms)."""
+    """'21 พฤศจิกายน 2569' (th), '21 November 2569 BE' (en), '21 November 2026' (ms)."""
     local = dt.astimezone(tz)
     if lang == "th":
         month = MONTHS["th_short" if short else "th"][local.month - 1]
-        return f"{local.day} {month} {be_year(local)}"
+        return f"{local.day} {month} {year_text(local, lang)}"
     month = MONTHS.get(lang, MONTHS["en"])[local.month - 1]
     # Malay keeps the whole month name: its usual short forms (Nov, Dis) read as English.
     if short and lang == "en":
         month = month[:3]
-    return f"{local.day} {month} {be_year(local)} BE"
+    return f"{local.day} {month} {year_text(local, lang)}"
 
 
 def format_day(day: date, lang: str = "th", *, short: bool = True) -> str:

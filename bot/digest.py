@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.dates import format_date
 from bot.i18n import Translator, number
 from bot.messages import Button, Outgoing
+from bot.similar import group_linked
 from bot.workdays import Calendar
 from handlers.labels import category_name, severity_name
 from storage.queries_digest import AreaCount, Problem
@@ -69,6 +70,13 @@ class ProblemLine:
     category: str | None
     severity: str | None
     days_open: int
+    district: str = "-"
+    district_en: str = "-"
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The problems this line stands for."""
+        return (self.id,)
 
     def render(self, t: Translator, with_age: bool) -> str:
         """'#12 · บ้านบางปู · Budget · 🔴 High' (and how long it has been open)."""
@@ -80,6 +88,50 @@ class ProblemLine:
         if with_age:
             parts.append(t("open {n} days", n=self.days_open))
         return " · ".join(parts)
+
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Problems linked as possibly the same one (bot/similar), listed on one line."""
+
+    members: tuple[ProblemLine, ...]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The problems this line stands for."""
+        return tuple(m.id for m in self.members)
+
+    def render(self, t: Translator, with_age: bool) -> str:
+        """'#4 #9 #12 · Budget · 🔴 High — possibly the same problem in 3 districts: …'."""
+        first = self.members[0]
+        parts = [" ".join(f"#{i}" for i in self.ids)]
+        if first.category:
+            parts.append(category_name(t, first.category))
+        severities = [m.severity for m in self.members if m.severity]
+        if severities:
+            parts.append(severity_name(t, min(severities, key=lambda s: SEVERITY_ORDER.get(s, 3))))
+        if with_age:
+            parts.append(t("open {n} days", n=max(m.days_open for m in self.members)))
+        names = [m.district if t.lang == "th" else m.district_en for m in self.members]
+        districts = list(dict.fromkeys(names))  # distinct, in the order of the problems
+        return t("{line} — possibly the same problem in {n} districts: {districts}",
+                 line=" · ".join(parts), n=len(districts), districts=", ".join(districts))  # fmt: skip
+
+
+Listed = ProblemLine | ProblemGroup
+
+
+def grouped(lines: tuple[ProblemLine, ...], links: list[tuple[int, int]]) -> tuple[Listed, ...]:
+    """Linked problems folded into one line each, in the order of their first problem."""
+    by_id = {line.id: line for line in lines}
+    out: list[Listed] = []
+    for group in group_linked(by_id, links):
+        members = tuple(by_id[i] for i in group.ids)
+        out.append(members[0] if len(members) == 1 else ProblemGroup(members))
+    return tuple(sorted(out, key=lambda line: lines.index(by_id[line.ids[0]])))
 
 
 @dataclass(frozen=True)
@@ -102,9 +154,9 @@ class DailyDigest:
     today: date
     since: date  # the first day covered (the previous working day)
     districts: tuple[DistrictLine, ...]
-    new_problems: tuple[ProblemLine, ...]
+    new_problems: tuple[Listed, ...]
     new_total: int
-    stale: tuple[ProblemLine, ...]
+    stale: tuple[Listed, ...]
     stale_total: int
 
     @property
@@ -140,15 +192,17 @@ class DailyDigest:
         if self.new_problems:
             lines.append(t("⚠️ New problems ({n}):", n=number(self.new_total)))
             lines += [f"• {p.render(t, False)}" for p in self.new_problems]
-            if self.new_total > len(self.new_problems):
-                lines.append(t("… and {n} more", n=number(self.new_total - len(self.new_problems))))
+            shown = sum(len(p.ids) for p in self.new_problems)
+            if self.new_total > shown:
+                lines.append(t("… and {n} more", n=number(self.new_total - shown)))
         else:
             lines.append(t("⚠️ No new problems."))
         if self.stale_total:
             lines += ["", t("⏳ Problems open for more than 7 days ({n}):", n=self.stale_total)]
             lines += [f"• {p.render(t, True)}" for p in self.stale]
-            if self.stale_total > len(self.stale):
-                lines.append(t("… and {n} more", n=number(self.stale_total - len(self.stale))))
+            shown = sum(len(p.ids) for p in self.stale)
+            if self.stale_total > shown:
+                lines.append(t("… and {n} more", n=number(self.stale_total - shown)))
         return split_messages(lines, (open_button,))
 
 
@@ -156,13 +210,14 @@ def problem_lines(
     problems: list[Problem], by_id: dict[int, Area], now: datetime
 ) -> tuple[ProblemLine, ...]:
     """Problems with their area names and age in days."""
-    return tuple(
-        ProblemLine(
-            p.id, by_id[p.area_id].name if p.area_id in by_id else "-", p.category, p.severity,
-            (now - p.created_at).days,
-        )
-        for p in problems
-    )  # fmt: skip
+    lines = []
+    for p in problems:
+        area = by_id.get(p.area_id) if p.area_id is not None else None
+        lines.append(ProblemLine(
+            p.id, area.name if area else "-", p.category, p.severity, (now - p.created_at).days,
+            area.district if area else "-", area.district_en if area else "-",
+        ))  # fmt: skip
+    return tuple(lines)
 
 
 def district_lines(areas: list[Area], counts: list[AreaCount]) -> tuple[DistrictLine, ...]:
@@ -246,8 +301,10 @@ async def build_daily(
     stale = await facts.stale(now - STALE_AFTER) if areas else []
     new = [p for p in new if p.area_id in by_id]
     stale = [p for p in stale if p.area_id in by_id]
+    new_lines = problem_lines(new[:NEW_LISTED], by_id, now)
+    stale_lines = problem_lines(stale[:STALE_LISTED], by_id, now)
+    links = await tx.links_among([p.id for p in (*new_lines, *stale_lines)])
     return DailyDigest(
         tz, today, since, district_lines(areas, counts),
-        problem_lines(new[:NEW_LISTED], by_id, now), len(new),
-        problem_lines(stale[:STALE_LISTED], by_id, now), len(stale),
+        grouped(new_lines, links), len(new), grouped(stale_lines, links), len(stale),
     )  # fmt: skip

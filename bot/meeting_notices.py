@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import MONTHS, be_year, format_time
+from bot.dates import MONTHS, be_year, format_time, year_text
 from bot.i18n import Translator
 from bot.messages import Button, Outgoing
 from bot.notify import Compose
@@ -31,14 +31,14 @@ class Kind(StrEnum):
 
 
 def meeting_day(dt: datetime, tz: ZoneInfo, lang: str) -> str:
-    """'วันจันทร์ที่ 15 ธันวาคม 2569' / 'Monday 15 December 2569 BE' / 'Isnin, 15 Disember 2569'."""
+    """'วันจันทร์ที่ 15 ธันวาคม 2569' / 'Monday 15 December 2569 BE' / 'Isnin, 15 Disember 2026'."""
     local = dt.astimezone(tz)
     day = WEEKDAYS.get(lang, WEEKDAYS["en"])[local.weekday()]
     month = MONTHS.get(lang, MONTHS["en"])[local.month - 1]
     if lang == "th":
         return f"วัน{day}ที่ {local.day} {month} {be_year(local)}"
     if lang == "ms":
-        return f"{day}, {local.day} {month} {be_year(local)}"
+        return f"{day}, {local.day} {month} {year_text(local, lang)}"  # Masihi: see year_text
     return f"{day} {local.day} {month} {be_year(local)} BE"
 
 

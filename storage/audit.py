@@ -49,7 +49,15 @@ class AuditAction(StrEnum):
     RESTORE = "restore"
     AREAS_IMPORTED = "areas_imported"
     DEMO_LOADED = "demo_loaded"
-    MEETING = "meeting"
+    MEETING_CREATED = "meeting_created"
+    MEETING_CHANGED = "meeting_changed"  # its time or venue: everyone invited is told
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_ATTENDEES_EXPORTED = "meeting_attendees_exported"
+    SEARCH = "search"  # an operator searched report texts (the query itself is not kept)
+    HOLIDAY_ADDED = "holiday-add"
+    HOLIDAY_REMOVED = "holiday-remove"
+    OUTBOX_RETRY = "outbox_retry"  # dead-lettered messages queued again
+    LEAVE = "leave"  # a coordinator paused their reminders
 
 
 _KNOWN = frozenset(a.value for a in AuditAction)

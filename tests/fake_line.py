@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 SECRET = "test-channel-secret"
@@ -101,6 +102,7 @@ class FakeLine:
         app.router.add_get("/v2/bot/message/quota", self._quota)
         app.router.add_get("/v2/bot/message/quota/consumption", self._consumption)
         app.router.add_get("/v2/bot/message/{message_id}/content", self._content)
+        app.router.add_post("/v2/bot/channel/webhook/test", self._webhook_test)  # prasan webhooks
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         ports = []
@@ -302,6 +304,34 @@ class FakeLine:
             self.calls[-1].status = 404
             return _error(404, "Not found")
         return web.Response(body=found[0], content_type=found[1])
+
+    # ---- the webhook endpoint test (`prasan webhooks`) -------------------------------------
+
+    async def _webhook_test(self, request: web.Request) -> web.Response:
+        """POST /v2/bot/channel/webhook/test: call `endpoint` with a signed empty event list."""
+        refused = self._unauthorised(request)
+        if refused is not None:
+            return refused
+        asked = await request.json()
+        self.calls.append(Call(request.path, asked, dict(request.headers), 200))
+        raw = body()  # LINE's verify request: no events, signed with the channel secret
+        headers = {"X-Line-Signature": sign(raw), "Content-Type": "application/json"}
+        status: int | None = None
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+                http.post(asked["endpoint"], data=raw, headers=headers) as resp,
+            ):
+                status = resp.status
+        except aiohttp.ClientError as exc:
+            reason, detail = "COULD_NOT_CONNECT", type(exc).__name__
+        else:
+            reason = "OK" if status == 200 else "ERROR_STATUS_CODE"
+            detail = f"{status}"
+        return web.json_response({
+            "success": status == 200, "timestamp": "2026-11-30T00:00:00Z",
+            "statusCode": status or 0, "reason": reason, "detail": detail,
+        })  # fmt: skip
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

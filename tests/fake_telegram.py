@@ -345,6 +345,17 @@ class FakeTelegram:
         self.webhook = None
         return True
 
+    # What `prasan webhooks info` reads; a test sets webhook_error to see it reported.
+    webhook_error: str | None = None
+
+    async def _m_getWebhookInfo(self, p: dict[str, Any]) -> Any:
+        info: dict[str, Any] = {"url": (self.webhook or {}).get("url", ""),
+                                "has_custom_certificate": False,
+                                "pending_update_count": len(self._queue)}  # fmt: skip
+        if self.webhook_error is not None:
+            info |= {"last_error_date": 1795996800, "last_error_message": self.webhook_error}
+        return info
+
     async def _m_setMyCommands(self, p: dict[str, Any]) -> Any:
         return True
 

@@ -79,7 +79,7 @@ async def test_admin_deactivates_and_the_person_is_then_unregistered(runtime: Ru
     await chat.press("รายชื่อผู้ใช้")
     await chat.send("ฟาตีมะห์")
     assert "⏸️ ระงับการใช้งานอยู่" in chat.text
-    await chat.press("เปิดใช้งานอีกครั้ง")
+    await chat.press("เปิดใช้งานใหม่")
     await chat.press("ใช่ เปิดใช้งาน")
     await fatimah.send("เมนู")
     assert "📝 ส่งความก้าวหน้า" in fatimah.labels

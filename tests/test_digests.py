@@ -79,6 +79,34 @@ async def test_each_reader_sees_only_their_scope(runtime: Runtime) -> None:
     assert [b.data for b in quiet.buttons] == ["m:open"]
 
 
+async def test_problems_linked_as_the_same_one_share_a_line_naming_their_districts(
+    runtime: Runtime,
+) -> None:
+    ids = await scene(runtime)
+    store = runtime.store
+    budget = "งบประมาณโครงการยังไม่ได้รับการอนุมัติจากจังหวัด"
+    saiburi = await report(store, ids["somchai"], "PTN03", bkk(2026, 11, 30, 15), kind="obstacle",
+                           category="budget", severity="medium", text=budget)  # fmt: skip
+    yala = await report(store, ids["fatimah"], "YLA01", bkk(2026, 11, 30, 16), kind="obstacle",
+                        category="budget", severity="low", text=budget)  # fmt: skip
+    async with store.tx() as tx:  # as filing links them (bot/similar)
+        await tx.add_links(saiburi, [(ids["new_ptn"], 0.8)])
+        await tx.add_links(yala, [(saiburi, 0.7)])
+    pin(runtime, bkk(2026, 12, 1, 8, 0))
+    await run_job(store, DAILY, runtime.settings)
+    sent = await queued(store, "digest:daily:")
+    everything = text_of(sent[f"digest:daily:{ids['admin']}:2026-12-01"])
+    [line] = [x for x in everything.split("\n") if f"#{saiburi}" in x]
+    assert line.startswith(f"• #{ids['new_ptn']} #{saiburi} #{yala} · งบประมาณ · ")
+    assert line.endswith(TH("{line} — possibly the same problem in {n} districts: {districts}",
+                            line="", n=3, districts="ยะหริ่ง, สายบุรี, บันนังสตา"))  # fmt: skip
+    assert TH("⚠️ New problems ({n}):", n=4) in everything  # still counted one by one
+    assert f"#{ids['new_yala']} · " in everything  # a security problem: not in the group
+    pattani = text_of(sent[f"digest:daily:{ids['arunee']}:2026-12-01"])  # only their part
+    assert f"#{ids['new_ptn']} #{saiburi} · " in pattani and f"#{yala}" not in pattani
+    assert "2" in pattani.split(f"#{saiburi}")[1].split("\n")[0]
+
+
 async def test_working_days_only_and_the_next_one_covers_the_gap(runtime: Runtime) -> None:
     ids = await scene(runtime)
     clock = pin(runtime, bkk(2026, 12, 5, 8, 0))  # Saturday (and a national holiday)

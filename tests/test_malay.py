@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.dates import MONTHS, format_date, format_datetime, format_day
+from bot.meeting_notices import meeting_day
 
 PO = Path(__file__).resolve().parent.parent / "locales" / "ms" / "LC_MESSAGES" / "prasan.po"
 ENGLISH_SHORT = {m[:3] for m in MONTHS["en"]} - {m[:3] for m in MONTHS["ms"]}
@@ -60,4 +61,24 @@ def test_terms_are_used_consistently() -> None:
         catalog = read_po(fh)
     # A supervisor is one term everywhere, capitalised or not.
     assert {catalog[k].string.casefold() for k in ("Supervisors", "supervisor", "supervisors")} == {
-        "pegawai pemantau kawasan"}  # fmt: skip
+        "pemantau kawasan"}  # fmt: skip
+
+
+def test_malay_dates_carry_the_masihi_year_and_no_english_era() -> None:
+    """No "BE" (English) in Malay: the Common Era year, as written Malay dates (bot.dates)."""
+    at = datetime(2026, 11, 30, 14, 36, tzinfo=UTC)  # 21.36 in Bangkok
+    bangkok = ZoneInfo("Asia/Bangkok")
+    assert format_datetime(at, bangkok, "ms") == "30 November 2026 21.36"
+    assert format_date(at, bangkok, "ms") == "30 November 2026"
+    assert format_day(datetime(2027, 1, 2).date(), "ms") == "2 Januari 2027"
+    assert meeting_day(datetime(2026, 12, 15, 2, 0, tzinfo=UTC), bangkok, "ms") == (
+        "Selasa, 15 Disember 2026")  # fmt: skip
+    # Thai keeps the Buddhist Era, English marks it.
+    assert format_date(at, bangkok, "th") == "30 พฤศจิกายน 2569"
+    assert format_date(at, bangkok, "en") == "30 November 2569 BE"
+
+
+def test_malay_date_examples_match_the_dates_malay_readers_see() -> None:
+    """A prompt's example date is in the era Malay dates are shown in; both eras are read."""
+    examples = [s for s in malay_strings() if re.search(r"\d+/\d+/\d{4}", s)]
+    assert examples and all("/2026" in s and "/2569" not in s for s in examples), examples
