@@ -74,7 +74,9 @@ async def serve_fakes() -> None:
           flush=True)  # fmt: skip
     await asyncio.to_thread(sys.stdin.readline)
     multicasts = line.calls_to("/multicast")
+    accepted = [c.at for c in tg.calls if c.method == "sendMessage" and c.status == 200]
     print(json.dumps({
+        "tg_span": max(accepted) - min(accepted) if accepted else 0.0,
         "tg_chats": {str(c): len(v) for c, v in tg.chats.items()},
         "tg_429": tg.throttled, "tg_calls": len(tg.called("sendMessage")),
         "line_deliveries": dict(line.deliveries), "multicast_calls": len(multicasts),
@@ -141,7 +143,7 @@ async def run(recipients: int) -> dict[str, Any]:
         "line_lost": sum(1 for u in line_ids if line_got[u] == 0),
         "line_dup": sum(max(0, line_got[u] - 1) for u in line_ids),
         **{k: got[k] for k in ("tg_429", "tg_calls", "multicast_calls", "multicast_max_ids",
-                               "pushes")},
+                               "pushes", "tg_span")},
     }  # fmt: skip
 
 
@@ -161,6 +163,9 @@ def main() -> None:
     print(f"rate-limit floor        {r['floor']:>8.1f} s")
     print(f"time / floor            {r['ratio']:>8.3f}  (goal ≤ 1.05)")
     print(f"outbox statuses         {r['statuses']}")
+    tg_half = math.ceil(r["recipients"] / 2)
+    print(f"Telegram first → last   {r['tg_span']:>8.1f} s at the fake ({tg_half / max(r['tg_span'], 1e-9):.2f}"
+          f" a second; each 429 paused the channel 1 s)")  # fmt: skip
     print(f"Telegram lost / dup     {r['tg_lost']:>4} / {r['tg_dup']}  (sendMessage calls "
           f"{r['tg_calls']}, answered 429: {r['tg_429']})")  # fmt: skip
     print(f"LINE lost / dup         {r['line_lost']:>4} / {r['line_dup']}  (multicast calls "

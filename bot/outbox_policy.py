@@ -76,26 +76,31 @@ class Spacer:
         self._next = 0.0
         self._lock = asyncio.Lock()
         self._recent: deque[float] | None = deque(maxlen=per_second) if per_second else None
+        self._late = 0.0  # how late a sleep wakes, on average (learnt)
 
     async def turn(self, check: Callable[[], None] | None = None) -> None:
         """Wait for the next free slot."""
         async with self._lock:
             if check is not None:
                 check()
-            # Slots lie on a grid `interval` apart: a sleep that overshoots (a busy loop)
-            # does not push every later slot back, which would lower the rate for good.
-            # After an idle spell the grid restarts now: no catch-up burst.
             now = time.monotonic()
-            slot = max(self._next, now)
+            due = self._next
             recent = self._recent
             if recent is not None and len(recent) == recent.maxlen:
-                # After an overshoot the grid catches up; never past `per_second` in a second.
-                slot = max(slot, recent[0] + 1.0)
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            self._next = slot + self.interval
+                due = max(due, recent[0] + 1.0)  # never more than `per_second` in a second
+            if due > now:
+                # A sleep wakes a little late, more so on a busy loop: waking that much
+                # earlier keeps the rate without a catch-up burst after a late turn.
+                await asyncio.sleep(max(0.0, due - now - self._late))
+                woke = time.monotonic()
+                self._late = min(self.interval / 4, max(0.0, self._late + 0.1 * (woke - due)))
+                if woke < due and recent is not None and len(recent) == recent.maxlen:
+                    await asyncio.sleep(due - woke)  # the cap per second is never anticipated
+            released = time.monotonic()
+            # From when this turn really came: after a stall, no catch-up burst.
+            self._next = released + self.interval
             if recent is not None:
-                recent.append(time.monotonic())
+                recent.append(released)
             if check is not None:
                 check()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.access import AccessError, change_access
+from bot.i18n import join_names
 from bot.invites import normalize_code
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx, cancel_button, pick
@@ -17,7 +18,9 @@ from handlers.invite_codes import (
     refuse_code,
 )
 from handlers.menu import main_menu, role_name
+from handlers.registration import SHOWN_AREAS, scope_words
 from storage.audit import AuditAction, audit, person_actor
+from storage.queries_access import Place
 from storage.queries_messaging import Conversation
 
 CONFIRM = "confirm"
@@ -68,7 +71,7 @@ async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing]:
     invite = await ctx.tx.invite(int(draft["invite"]))
     assert invite is not None and ctx.person is not None
     places = await ctx.tx.places(invite.scope)
-    where = ", ".join(p.name for p in places[:6]) or "-"
+    where = _where(ctx, places)
     text = ctx.t(
         "🎟️ This invite code makes you {role} for {where}. It replaces your current role "
         "({current}) and areas. Use it?",
@@ -104,11 +107,29 @@ async def take_confirm(ctx: Ctx, draft: Draft) -> Done | Invalid:
                  "role_after": change["role_after"], "scope_after": change["scope_after"]})  # fmt: skip
     ctx.person = await ctx.tx.person(ctx.person.id)
     assert ctx.person is not None
-    places = await ctx.tx.places(await ctx.tx.scope_of(ctx.person.id))
-    where = ", ".join(p.name for p in places[:6]) or "-"
+    where = await scope_words(ctx, ctx.person.id)  # as the welcome says it
     done = ctx.t("✅ Done. You are now {role} for {where}.",
                  role=role_name(ctx, ctx.person.role), where=where)  # fmt: skip
     return Done([await main_menu(ctx, done)])
 
 
 FLOW = Flow(name="invite_switch", first=CONFIRM, steps={CONFIRM: Step(ask_confirm, take_confirm)})
+
+
+def _where(ctx: Ctx, places: list[Place]) -> str:
+    """A scope not yet anyone's, as the welcome says one: all areas, provinces, a few areas.
+
+    Thai lists join with spaces and และ (bot.i18n.join_names), never an English comma list.
+    """
+    t = ctx.t
+    if any(p.kind == "all" for p in places):
+        return t("all areas")
+    parts = [t("{name} province", name=p.name if ctx.lang == "th" else p.name_en)
+             for p in places if p.kind == "province"]  # fmt: skip
+    parts += [t("{name} district", name=p.name if ctx.lang == "th" else p.name_en)
+              for p in places if p.kind == "district"]  # fmt: skip
+    areas = [p.name for p in places if p.kind == "area"]
+    if len(areas) > SHOWN_AREAS:
+        more = len(areas) - SHOWN_AREAS
+        areas = [*areas[:SHOWN_AREAS], t.plural("{n} more area", "{n} more areas", more)]
+    return join_names(t, parts + areas) or "-"

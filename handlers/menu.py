@@ -162,8 +162,7 @@ async def my_reports(ctx: Ctx) -> list[Outgoing]:
 
 
 def _short(text: str, limit: int) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text.replace("\n", " "), limit)  # between Thai words, never inside a grapheme
 
 
 async def scoped_reports(ctx: Ctx, *, open_only: bool) -> list[Outgoing]:

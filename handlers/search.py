@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.dates import format_date
 from bot.messages import Button, Outgoing
 from bot.search import PAGE, search
+from bot.textcut import shorten
 from handlers.actions import action, refuse
 from handlers.context import Ctx, cancel_button, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step, start
@@ -72,7 +73,7 @@ async def results(ctx: Ctx, query: str, page: int) -> list[Outgoing]:
     for r in rows:
         date = format_date(r.created_at, ctx.tz, ctx.lang, short=True)
         snippet = r.text.replace("\n", " ")
-        snippet = snippet if len(snippet) <= 60 else snippet[:59] + "…"
+        snippet = shorten(snippet, 60)  # between Thai words, never inside a grapheme
         kind = ctx.t(KIND_NAMES.get(r.kind, r.kind))
         lines.append(f"#{r.id} · {date} · {kind} · {r.area_name or '-'} · "
                      f"{status_name(ctx.t, r.status)}\n   {snippet}")  # fmt: skip

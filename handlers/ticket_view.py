@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.dates import format_date, format_datetime
-from bot.i18n import N_, Translator, join_names
+from bot.i18n import N_, Translator, join_names, number
 from bot.messages import Button, Outgoing
 from handlers.context import Ctx
 from handlers.labels import category_name, severity_name, status_name
@@ -113,7 +113,7 @@ def detail_text(
     if ticket.severity:
         lines.append(t("Urgency: {urgency}", urgency=severity_name(t, ticket.severity)))
     if ticket.participants is not None:
-        lines.append(t("Participants: {count}", count=ticket.participants))
+        lines.append(t("Participants: {count}", count=number(ticket.participants)))
     if ticket.latitude is not None and ticket.longitude is not None:
         if location:
             url = MAP_URL.format(lat=ticket.latitude, lon=ticket.longitude)

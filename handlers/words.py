@@ -64,7 +64,21 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "send": ("ส่ง", "ยืนยัน", "ส่งได้", "ส่งรายงาน", "send", "confirm", "hantar", "sahkan"),
     "edit": ("แก้", "แก้ไข", "edit", "ubah", "betulkan"),
     "yes": ("ใช่", "ใช่แล้ว", "ถูกต้อง", "ถูก", "yes", "y", "ya", "betul", "ok", "โอเค", "ตกลง"),
-    "change": ("เปลี่ยน", "แก้จำนวน", "change", "tukar"),
+    # "No" to "about 12 people, right?" (the only question with a Change button) means change.
+    "change": (
+        "เปลี่ยน",
+        "แก้จำนวน",
+        "ไม่ใช่",
+        "ไม่ถูก",
+        "ไม่ถูกต้อง",
+        "ผิด",
+        "change",
+        "no",
+        "wrong",
+        "tukar",
+        "bukan",
+        "tidak",
+    ),
     "none": (
         "ไม่ได้นับ",
         "ไม่ทราบ",
