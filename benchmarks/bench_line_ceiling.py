@@ -34,8 +34,14 @@ for entry in (ROOT, ROOT / "benchmarks"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
-from bench_line_http import clean_env, free_port, prepare_db, stop, wait_ready  # noqa: E402
-from line_http_load import SECRET, TOKEN, Event, build_phases  # noqa: E402
+from bench_line_http import (  # noqa: E402
+    free_port,
+    prepare_db,
+    start_fake_and_web,
+    stop,
+    wait_ready,
+)
+from line_http_load import SECRET, Event, build_phases  # noqa: E402
 from line_http_results import drain, pct  # noqa: E402
 
 
@@ -110,17 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     api_port, web_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{api_port}"
     with (tmp / "fake.log").open("wb") as fake_log, (tmp / "server.log").open("wb") as log:
-        fake = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "fake_line_api.py"),
-             "--port", str(api_port), "--token", TOKEN],
-            stdout=fake_log, stderr=subprocess.STDOUT, env=clean_env(),
-        )  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "web"], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-            env=clean_env(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-                          LINE_API_URL=api_url, LINE_DATA_API_URL=api_url,
-                          DATABASE_URL=f"sqlite:///{db}", PORT=str(web_port)),
-        )  # fmt: skip
+        fake, server = start_fake_and_web(tmp, db, api_port, web_port, fake_log, log)
         try:
             asyncio.run(ready(f"{api_url}/stats", fake, "fake LINE API"))
             asyncio.run(ready(f"http://127.0.0.1:{web_port}/healthz", server, "prasan web"))

@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 
@@ -116,6 +116,25 @@ def stop(proc: subprocess.Popen[bytes], what: str) -> None:
         proc.wait()
 
 
+def start_fake_and_web(
+    tmp: Path, db: Path, api_port: int, web_port: int, fake_log: IO[bytes], log: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """The fake LINE API and `python -m bot web` on `db`, pointed at it."""
+    api_url = f"http://127.0.0.1:{api_port}"
+    fake = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "fake_line_api.py"),
+         "--port", str(api_port), "--token", TOKEN],
+        stdout=fake_log, stderr=subprocess.STDOUT, env=clean_env(),
+    )  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "web"], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+        env=clean_env(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
+                      LINE_API_URL=api_url, LINE_DATA_API_URL=api_url,
+                      DATABASE_URL=f"sqlite:///{db}", PORT=str(web_port)),
+    )  # fmt: skip
+    return fake, server
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line flags."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -171,17 +190,7 @@ def main(argv: list[str] | None = None) -> int:
           f"presses/commands (postbacks and /report); reports expected {mix['reports expected']}")  # fmt: skip
     ok = answered_all = False
     with (tmp / "fake_line.log").open("wb") as fake_log, (tmp / "server.log").open("wb") as log:
-        fake = subprocess.Popen(
-            [sys.executable, str(ROOT / "benchmarks" / "fake_line_api.py"),
-             "--port", str(api_port), "--token", TOKEN],
-            stdout=fake_log, stderr=subprocess.STDOUT, env=clean_env(),
-        )  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "web"], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-            env=clean_env(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-                          LINE_API_URL=api_url, LINE_DATA_API_URL=api_url,
-                          DATABASE_URL=f"sqlite:///{db}", PORT=str(web_port)),
-        )  # fmt: skip
+        fake, server = start_fake_and_web(tmp, db, api_port, web_port, fake_log, log)
         try:
             web_url = f"http://127.0.0.1:{web_port}"
             outcome = asyncio.run(load(phases, api_url, web_url, db, fake, server))

@@ -16,6 +16,7 @@ from bot.dates import format_date
 from bot.i18n import Translator, number
 from bot.messages import Button, Outgoing
 from bot.similar import group_linked
+from bot.textcut import shorten
 from bot.workdays import Calendar
 from handlers.labels import category_name, severity_name
 from storage.queries_digest import AreaCount, Problem
@@ -50,7 +51,7 @@ def split_messages(lines: list[str], buttons: tuple[Button, ...] = ()) -> list[O
     chunks: list[list[str]] = [[]]
     size = 0
     for line in lines:
-        line = line[:CHUNK]
+        line = shorten(line, CHUNK)  # at a word: never a stranded Thai vowel or tone mark
         if chunks[-1] and size + len(line) + 1 > CHUNK:
             chunks.append([])
             size = 0

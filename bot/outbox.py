@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import socket
 import time
@@ -63,8 +64,27 @@ def _chat_gate(channel: str, recipient: str) -> str:
 
 
 def default_instance(role: str = "run") -> str:
-    """Who holds a lease: this host and process role (a restart takes back its own leases)."""
-    return f"{socket.gethostname()}:{role}"[:64]
+    """Who holds a lease: host, role and process id, so two processes on one host never share
+    a name (and so never take each other's leases at start-up)."""
+    return f"{socket.gethostname()}:{role}:{os.getpid()}"[:64]
+
+
+def _dead(instance: str, me: str) -> bool:
+    """A default-named instance of this host whose process is gone (or a former me: a
+    container restarts with the same host name and pid)."""
+    host, _, rest = instance.partition(":")
+    pid = rest.rpartition(":")[2]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if instance == me:
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's live process
+        return False
+    return False
 
 
 class Sender:
@@ -112,9 +132,14 @@ class Sender:
         self._wake.set()
 
     async def start(self) -> int:
-        """Take back the leases a previous run of this process held when it died."""
+        """Take back the leases a previous run of this process held when it died: its own
+        name (an operator's PRASAN_INSTANCE) or a default name of this host whose process is
+        gone. Another host's rows wait for their leases to run out."""
         async with self._tx() as tx:
-            count = await tx.reclaim_leases(self.instance)
+            held = await tx.lease_owners()
+            count = await tx.reclaim_leases(
+                [h for h in held if h == self.instance or _dead(h, self.instance)]
+            )
         if count:
             log.info("took back %d outbox rows leased before a restart", count)
         return count

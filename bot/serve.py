@@ -45,9 +45,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
     runtime = await Runtime.create(settings, role=role)
     nlp.warm_up()  # load the dictionary now, not during the first person's message
     runner = scheduler = None
-    # Loop lag in /metrics (web) and a log line when the loop stalls (every role).
-    lag = LoopLag(runtime.sender.metrics.registry)
-    tasks: list[asyncio.Task[None]] = [asyncio.create_task(lag.run(stop))]
+    tasks: list[asyncio.Task[None]] = []
     try:
         # Leases held when this process last died are due now; before anything is received,
         # so no reply leased by this run is taken for a dead one.
@@ -65,6 +63,10 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
             # Report photos are fetched where the channels send from (LINE deletes content).
             fetcher = PhotoFetcher(runtime.store, settings, runtime.channels)
             tasks.append(asyncio.create_task(fetcher.run(stop)))
+        # Loop lag in /metrics (web) and a log line when the loop stalls (every role), from
+        # here on: start-up (imports of the platform SDKs) blocks the loop before anything is
+        # served, and would otherwise show as a stall at every start.
+        tasks.append(asyncio.create_task(LoopLag(runtime.sender.metrics.registry).run(stop)))
         parts = [p for p, on in (("web", web), ("worker", worker)) if on]
         log.info("prasan %s started (channels: %s)", "+".join(parts),
                  ", ".join(runtime.channels) or "none")  # fmt: skip

@@ -11,6 +11,7 @@ from enum import StrEnum
 from bot import access
 from bot.dates import format_datetime
 from bot.messages import Button, Outgoing
+from bot.textcut import shorten
 from handlers.actions import refuse
 from handlers.context import Ctx, cancel_button, pick
 from handlers.flow import Done, Draft, Flow, Invalid, Step
@@ -55,7 +56,7 @@ async def take_find(ctx: Ctx, draft: Draft) -> str | Invalid | Done:
     found = await ctx.tx.find_people(text=text[:50], active=None, limit=MAX_FOUND)
     if not found:
         return Invalid(ctx.say(ctx.t("No one found for \u201c{text}\u201d. Try another name "
-                                     "or area code.", text=text[:50])))  # fmt: skip
+                                     "or area code.", text=shorten(text, 50))))  # fmt: skip
     draft["found"] = [p.id for p in found]
     if len(found) == 1:
         draft["person"] = found[0].id

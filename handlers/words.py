@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from bot.config import LANGUAGES
 from bot.i18n import translator
@@ -34,6 +34,7 @@ def key(text: str) -> str:
     return "".join(kept).casefold()
 
 
+@lru_cache(maxsize=4096)  # one message is asked about many buttons
 def bare(text: str) -> str:
     """The typed answer without polite particles: 'ยกเลิก ครับ' → 'ยกเลิก'."""
     k = key(text)

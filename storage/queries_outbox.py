@@ -151,11 +151,20 @@ class OutboxQueries:
                 groups[key] = [r.in_batch(key) for r in chunk]
         return groups
 
-    async def reclaim_leases(self: Tx, leased_by: str) -> int:
-        """At start-up: rows this sender leased before it died are due now, not in a minute."""
+    async def lease_owners(self: Tx) -> list[str]:
+        """Who holds the rows being sent right now."""
+        rows = await self.conn.execute(
+            select(outbox.c.leased_by).where(outbox.c.status == "sending").distinct()
+        )
+        return [str(r[0]) for r in rows if r[0] is not None]
+
+    async def reclaim_leases(self: Tx, leased_by: list[str]) -> int:
+        """At start-up: rows dead senders leased are due now, not when their lease runs out."""
+        if not leased_by:
+            return 0
         res = await self.conn.execute(
             update(outbox)
-            .where(outbox.c.status == "sending", outbox.c.leased_by == leased_by)
+            .where(outbox.c.status == "sending", outbox.c.leased_by.in_(leased_by))
             .values(next_attempt_at=self.now())
         )
         return int(res.rowcount or 0)

@@ -252,12 +252,18 @@ async def test_two_workers_deliver_a_2000_recipient_send_exactly_once(
         await stop_all(children)
 
 
-class SlowLine(FakeLine):
-    """LINE answering each push after 0.2 s, so a send is still going when a worker dies."""
+class HeldLine(FakeLine):
+    """LINE holding every push until the test lets them through (a send caught mid-way)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.waiting = 0
 
     async def _push(self, request: web.Request) -> web.Response:
-        await request.read()  # the body first: a sender killed meanwhile is then no error here
-        await asyncio.sleep(0.2)
+        await request.read()  # the whole request first: LINE has it even if the sender dies
+        self.waiting += 1
+        await self.gate.wait()
         return await super()._push(request)
 
 
@@ -278,21 +284,21 @@ async def holder_pid(store: Store) -> int | None:
 async def test_sigkill_of_the_scheduling_worker_hands_over_without_duplicates(
     pg_url: str, store: Store, tmp_path: Path
 ) -> None:
-    fake = await SlowLine().start()
+    fake = await HeldLine().start()
     people = await coordinators(store, 600)
     env = child_env(pg_url, fake)
-    children = [await spawn("worker", env, tmp_path, f"worker{i}") for i in (1, 2)]
+    first = await spawn("worker", env, tmp_path, "worker1")
+    children = [first]
     try:
         await started(children)
-        await until(lambda: _holds_one(store, children), "a worker takes the scheduler", 30)
-        holder = await holder_pid(store)
-        first, second = sorted(children, key=lambda c: c.proc.pid != holder)
+        await first.wait_for("scheduler active")
+        assert await holder_pid(store) == first.proc.pid
+        # The scheduling worker claims every notice (the only sender yet) and starts sending.
         await queue_notices(store, people, distinct=True)
-
-        async def sending() -> bool:
-            return sum(fake.deliveries.values()) >= 100
-
-        await until(sending, "the send under way", within=30, every=0.02)
+        await until(lambda: _waiting(fake, 10), "the send under way", within=30, every=0.05)
+        second = await spawn("worker", env, tmp_path, "worker2")
+        children.append(second)
+        await started(children)
         first.proc.send_signal(signal.SIGKILL)  # mid-send, holding the scheduler lease
         killed = time.monotonic()
         await first.proc.wait()
@@ -300,6 +306,7 @@ async def test_sigkill_of_the_scheduling_worker_hands_over_without_duplicates(
             left = await tx.conn.scalar(select(func.count()).select_from(outbox).where(
                 outbox.c.leased_by == first.name, outbox.c.status == "sending"))  # fmt: skip
         assert left, "the killed worker had nothing in flight: not the case under test"
+        fake.gate.set()  # LINE now accepts what the dead worker had sent: delivered, unmarked
 
         async def second_holds() -> bool:
             return await holder_pid(store) == second.proc.pid
@@ -322,15 +329,17 @@ async def test_sigkill_of_the_scheduling_worker_hands_over_without_duplicates(
         assert runs, "no job ran"
         assert len({(j, p) for j, p, _ in runs}) == len(runs)
         assert not [r for r in runs if r.status == "failed"]
-        print(f"takeover after {took:.1f} s of polling; 409 answers: "
-              f"{len([c for c in fake.calls if c.status == 409])}")  # fmt: skip
+        # What the dead worker had sent went again under the same retry key: LINE said 409.
+        assert [c for c in fake.calls if c.status == 409], "no send was caught in flight"
+        print(f"takeover {took:.1f} s after the kill")
     finally:
+        fake.gate.set()
         await stop_all(children)
         await fake.close()
 
 
-async def _holds_one(store: Store, children: list[Child]) -> bool:
-    return await holder_pid(store) in {c.proc.pid for c in children}
+async def _waiting(fake: HeldLine, count: int) -> bool:
+    return fake.waiting >= count
 
 
 async def _at_least(fake: FakeLine, count: int) -> bool:

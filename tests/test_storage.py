@@ -104,8 +104,9 @@ async def test_outbox_multicast_groups_are_fixed_and_leases_taken_back(db: Store
         ((key, group),) = claimed.groups.items()
         assert len(group) == 3  # identical payloads, grouped within the claim
     async with db.tx() as tx:
-        assert await tx.reclaim_leases("other:worker") == 0
-        assert await tx.reclaim_leases("host:run") == 3  # due now, same group, same key
+        assert await tx.lease_owners() == ["host:run"]
+        assert await tx.reclaim_leases(["other:worker"]) == 0
+        assert await tx.reclaim_leases(["host:run"]) == 3  # due now, same group, same key
         grouped = {r.id for r in group}
         others = [r["id"] for r in await tx.outbox_rows() if r["id"] not in grouped]
         await tx.outbox_delivered(others)

@@ -78,3 +78,21 @@ async def test_typed_yes_and_no_with_particles(runtime: Runtime, channel: str) -
     assert "ผู้เข้าร่วม: 15 คน" in chat.text
     await chat.send("ส่งค่ะ")
     assert [r["participants"] for r in await stored(runtime)] == [15]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_small_talk_is_answered_in_the_persons_own_language(
+    runtime: Runtime, channel: str
+) -> None:
+    chat = await joined(runtime, channel)
+    await chat.send("bahasa melayu")
+    for said in ("terima kasih", "สวัสดีครับ", "👍", "ok"):
+        await chat.send(said)
+        assert "📝 Lapor kemajuan" in chat.labels, (said, chat.labels)
+        assert "kemajuan atau laporan masalah" not in chat.text, (
+            chat.text
+        )  # not the triage question
+    await chat.send("English")
+    await chat.send("ขอบคุณค่ะ")
+    assert "📝 Report progress" in chat.labels and "progress update or a problem" not in chat.text
+    assert await drafts(runtime) == 0
