@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import event
 
 import storage.store
+import storage.writer
 from storage.store import Store
 
 _COMMIT, _ROLLBACK = "COMMIT", "ROLLBACK"
@@ -43,6 +44,7 @@ class Trace:
         self.ops: list[tuple[str, Any, bool]] = []
         self._store: Store | None = None
         self._init: Any = None
+        self._synchronous: Any = None
 
     def attach(self, store: Store) -> None:
         """Start recording the writer's statements."""
@@ -58,6 +60,14 @@ class Trace:
             conn.raw = _RawProxy(conn.raw, trace)
 
         cls.__init__ = init  # type: ignore[method-assign]
+        # A batch of acknowledgements only commits with synchronous=NORMAL: so does the replay.
+        self._synchronous = storage.writer._synchronous
+
+        def synchronous(conn: Any, mode: str) -> None:
+            trace.ops.append((f"PRAGMA synchronous={mode}", None, False))
+            trace._synchronous(conn, mode)
+
+        storage.writer._synchronous = synchronous  # type: ignore[assignment]
         self._store = store
 
     def detach(self) -> None:
@@ -68,6 +78,7 @@ class Trace:
         event.remove(engine, "commit", self._commit)
         event.remove(engine, "rollback", self._rollback)
         storage.store.LoopConnection.__init__ = self._init  # type: ignore[method-assign]
+        storage.writer._synchronous = self._synchronous  # type: ignore[assignment]
 
     def _statement(self, _c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
         self.ops.append((sql, params, many))

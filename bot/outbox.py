@@ -352,7 +352,9 @@ class Sender:
         failures = 0
         while True:
             try:
-                await self.store.run(mark)
+                # Not fsynced alone (WAL keeps it if the process dies); a power cut may
+                # lose it, and the row is then sent again as after a crash mid-call.
+                await self.store.run(mark, durable=False)
                 return
             except Exception as exc:  # by type: keep trying, or the rows would be resent
                 failures += 1

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
+from storage import hot_sqlite as hot
 from storage.queries_messaging import SEND_LEASE, OutboxRow
 from storage.schema import identities, inbox, outbox, people
 
@@ -171,6 +172,9 @@ class OutboxQueries:
 
     async def outbox_delivered(self: Tx, ids: list[int]) -> None:
         """The platform accepted these rows."""
+        if self.raw is not None:  # the writer thread: every reply's ack comes this way
+            hot.outbox_delivered(self.raw, ids, self.now())
+            return
         await self.conn.execute(
             update(outbox)
             .where(outbox.c.id.in_(ids))

@@ -142,12 +142,16 @@ class Store:
             return cls(engine, make_sqlite_engine(url))
         return cls(engine)
 
-    async def run(self, job: Job[T]) -> T:
-        """Run ``job(tx)`` on the per-message path; returns after its transaction committed."""
+    async def run(self, job: Job[T], *, durable: bool = True) -> T:
+        """Run ``job(tx)`` on the per-message path; returns after its transaction committed.
+
+        ``durable=False`` only for what may be lost with the machine's power but not with
+        the process (a send's acknowledgement): see ThreadWriter.run.
+        """
         if self.dialect == "sqlite" and asyncio.current_task() in self._holders:
             # The writer would wait for the write lock this task's own tx() holds.
             raise RuntimeError("store.run() called inside store.tx() of the same task")
-        return await self.writer.run(job)
+        return await self.writer.run(job, durable)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:

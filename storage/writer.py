@@ -78,13 +78,21 @@ def _settle(items: list[tuple[asyncio.Future[Any], _Outcome]]) -> None:
             future.set_exception(value)
 
 
-_Item = tuple[Job[Any], asyncio.Future[Any]]
+# (job, its future, durable): a batch of only non-durable jobs commits without an fsync.
+_Item = tuple[Job[Any], asyncio.Future[Any], bool]
 
 
 @dataclass(frozen=True)
 class _Pause:
     future: asyncio.Future[None]  # set once the writer is idle
     resume: threading.Event
+
+
+def _synchronous(conn: Any, mode: str) -> None:
+    """Set SQLite's synchronous mode on the writer's connection, between transactions."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA synchronous={mode}")
 
 
 class ThreadWriter:
@@ -101,12 +109,17 @@ class ThreadWriter:
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
-    async def run(self, job: Job[T]) -> T:
-        """Queue a job and wait until its transaction committed; its result or error."""
+    async def run(self, job: Job[T], durable: bool = True) -> T:
+        """Queue a job and wait until its transaction committed; its result or error.
+
+        `durable=False` (a send's acknowledgement): when a batch holds only such jobs it
+        commits with synchronous=NORMAL: in WAL mode that survives the process dying, only
+        not the machine losing power, and it saves the fsync a reply would otherwise cost.
+        """
         if self._stopping:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put((job, future))
+        self._queue.put((job, future, durable))
         return await future
 
     @asynccontextmanager
@@ -154,14 +167,20 @@ class ThreadWriter:
                         pending = more
                         break
                     batch.append(more)
-                jobs = [job for job, _ in batch]
+                jobs = [job for job, _, _ in batch]
+                relaxed = not any(durable for _, _, durable in batch)
                 try:
+                    if relaxed:
+                        _synchronous(conn, "NORMAL")
                     outcomes = loop.run_until_complete(run_batch(lambda: self._begin(conn), jobs))
                 except BaseException as exc:  # the writer itself failed: tell every caller
                     outcomes = [(False, exc)] * len(batch)
                     if not isinstance(exc, Exception):
                         raise
-                self._post([future for _, future in batch], outcomes)
+                finally:
+                    if relaxed:
+                        _synchronous(conn, "FULL")
+                self._post([future for _, future, _ in batch], outcomes)
         finally:
             conn.close()
             loop.close()
@@ -211,8 +230,11 @@ class LoopWriter:
         self._task: asyncio.Task[None] | None = None
         self.commits = 0  # transactions committed so far (tests and benchmarks read it)
 
-    async def run(self, job: Job[T]) -> T:
-        """Queue a job and wait until its transaction committed; its result or error."""
+    async def run(self, job: Job[T], durable: bool = True) -> T:
+        """Queue a job and wait until its transaction committed; its result or error.
+
+        `durable` is SQLite's matter (see ThreadWriter.run); PostgreSQL commits alike.
+        """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((job, future))
         if self._task is None or self._task.done():

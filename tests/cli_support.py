@@ -29,7 +29,10 @@ def cli_env(db: Path | str) -> dict[str, str]:
 
 @contextmanager
 def _environment(env: dict[str, str], cwd: Path) -> Iterator[None]:
+    from bot import cli_text
+
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_language = cli_text._current[0]  # `main` sets the CLI's language for the process
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     os.environ.clear()
@@ -44,6 +47,7 @@ def _environment(env: dict[str, str], cwd: Path) -> Iterator[None]:
         # `main` points the root logger at the captured stderr; give pytest its handlers back.
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+        cli_text._current[0] = saved_language
 
 
 def run_in_process(

@@ -44,6 +44,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+@pytest.fixture(autouse=True)
+def cli_language() -> Iterator[None]:
+    """Each test starts with the CLI speaking English (its default); `main` sets it per process."""
+    from bot import cli_text
+    from bot.i18n import translator
+
+    cli_text._current[0] = translator("en")
+    yield
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database at head for this test (empty with @pytest.mark.empty_database)."""

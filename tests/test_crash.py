@@ -268,6 +268,8 @@ async def test_kill_9_mid_broadcast_fan_out_and_mid_sending_then_restart(tmp_pat
         await _until(lambda: bool(kills), every=0.01)
         await proc.wait()
         line_at_risk = _leased(engine, "line")
+        # Telegram sends in flight at this first kill are at risk too (delivered, unrecorded).
+        tg_at_risk = {int(c) for c in _leased(engine, "telegram") if tg.chats[int(c)]}
         # 3. The next one sends on; killed the instant Telegram accepted its 60th message.
         tg.on_delivered = lambda: (
             kill("telegram") if sum(len(v) for v in tg.chats.values()) == 60 else None
@@ -275,7 +277,7 @@ async def test_kill_9_mid_broadcast_fan_out_and_mid_sending_then_restart(tmp_pat
         proc, _ = await _start(env, tmp_path, "worker")
         await _until(lambda: len(kills) == 2, every=0.01)
         await proc.wait()
-        tg_at_risk = {int(c) for c in _leased(engine, "telegram") if tg.chats[int(c)]}
+        tg_at_risk |= {int(c) for c in _leased(engine, "telegram") if tg.chats[int(c)]}
         # 4. Back for good: everything goes.
         proc, _ = await _start(env, tmp_path, "worker")
         await _until(lambda: _count(engine, "sent") == total, every=0.1, within=60)

@@ -141,6 +141,11 @@ async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Sto
         assert [r.id for r in (await tx.claim_due("line", 10, "test")).rows] == [row.id]
         assert await tx.inbox_pending() == []
         assert await tx.inbox_add("line", "e1", "{}") is None
+    await db.run(lambda tx: tx.outbox_delivered([row.id]))  # the per-message acknowledgement
+    async with db.tx() as tx:
+        [sent] = [r for r in await tx.outbox_rows() if r["id"] == row.id]
+        assert (sent["status"], sent["sent_at"], sent["reply_token"]) == ("sent", at, None)
+        assert await tx.outbox_counts() == {"sent": 1}
 
 
 async def test_transactions_off_the_message_path_take_turns_with_a_busy_writer(
