@@ -40,6 +40,7 @@ from bot.channels.errors import (
     ReplyTokenInvalid,
     Throttled,
 )
+from bot.liveness import gone_here
 from bot.messages import Incoming, load_messages
 from bot.outbox_alerts import alert_admins, check_quota, late_note
 from bot.outbox_policy import GIVE_UP_AFTER, Gates, backoff
@@ -70,21 +71,9 @@ def default_instance(role: str = "run") -> str:
 
 
 def _dead(instance: str, me: str) -> bool:
-    """A default-named instance of this host whose process is gone (or a former me: a
-    container restarts with the same host name and pid)."""
+    """A default-named sender of this host whose process is gone (or a former me)."""
     host, _, rest = instance.partition(":")
-    pid = rest.rpartition(":")[2]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    if instance == me:
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # someone else's live process
-        return False
-    return False
+    return instance == me or gone_here(host, rest.rpartition(":")[2])
 
 
 class Sender:

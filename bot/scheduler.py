@@ -20,13 +20,14 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from bot.broadcasting import tick_runtime
 from bot.jobs import JOBS, JobSpec, Trigger, catch_up, cron_trigger, run_job
+from bot.liveness import gone_here
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,14 @@ STOP_WAIT = 30.0  # seconds a clean stop waits for running jobs
 class Scheduler:
     """APScheduler's timing, active only while this process holds the scheduler lease."""
 
+    here: ClassVar[set[str]] = set()  # holder names of this process's schedulers
+
     def __init__(self, runtime: Runtime, ttl: timedelta = TTL, renew: timedelta = RENEW) -> None:
         self.runtime = runtime
         self.ttl = ttl
         self.renew = renew
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        Scheduler.here.add(self.holder)
         self.active = False
         self.aps = _build(runtime, self._tracked)
         self._running: set[asyncio.Task[Any]] = set()
@@ -59,7 +63,17 @@ class Scheduler:
         """Take or renew the lease once; fire jobs while held. Returns whether we hold it."""
         try:
             async with self.runtime.store.tx() as tx:
-                held = await tx.lease_take(LEASE, self.holder, self.ttl)
+                dead = None
+                if not self.active:  # a holder of this host that was killed: take over now
+                    current = await tx.lease_holder(LEASE)
+                    if current is not None and current[0] not in Scheduler.here:
+                        host, _, rest = current[0].partition(":")
+                        pid = rest.partition(":")[0]
+                        # Our pid but none of our schedulers: a former process (a container
+                        # restarts with the same host name and pid).
+                        former = host == socket.gethostname() and pid == str(os.getpid())
+                        dead = current[0] if former or gone_here(host, pid) else None
+                held = await tx.lease_take(LEASE, self.holder, self.ttl, replacing=dead)
         except Exception as exc:  # the database is unreachable: we cannot know, so stand down
             log.error("scheduler lease check failed error=%s", type(exc).__name__)
             held = False
@@ -107,6 +121,7 @@ class Scheduler:
             with contextlib.suppress(Exception):
                 async with self.runtime.store.tx() as tx:
                     await tx.lease_release(LEASE, self.holder)
+        Scheduler.here.discard(self.holder)
 
 
 def start_scheduler(runtime: Runtime) -> Scheduler:

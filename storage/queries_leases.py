@@ -24,8 +24,11 @@ PERSON_LOCKS = 0x70657273
 class LeaseQueries:
     """Take, renew, release and read leases."""
 
-    async def lease_take(self: Tx, name: str, holder: str, ttl: timedelta) -> bool:
-        """Take or renew the lease for `ttl`; False while another holder's lease runs."""
+    async def lease_take(
+        self: Tx, name: str, holder: str, ttl: timedelta, *, replacing: str | None = None
+    ) -> bool:
+        """Take or renew the lease for `ttl`; False while another holder's lease runs, unless
+        that holder is `replacing` (known to be dead)."""
         now = self.now()
         insert = (postgresql if self.dialect == "postgresql" else sqlite).insert(leases)
         stmt = insert.values(name=name, holder=holder, expires_at=now + ttl)
@@ -33,7 +36,11 @@ class LeaseQueries:
         stmt = stmt.on_conflict_do_update(
             index_elements=[leases.c.name],
             set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
-            where=or_(leases.c.holder == holder, leases.c.expires_at < now),
+            where=or_(
+                leases.c.holder == holder,
+                leases.c.expires_at < now,
+                leases.c.holder == (replacing or holder),
+            ),
         )
         res = await self.conn.execute(stmt)
         return bool(res.rowcount == 1)

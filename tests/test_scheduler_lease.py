@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from bot.clock import MovableClock
 from bot.runtime import Runtime
 from bot.scheduler import LEASE, RENEW, TTL, Scheduler
+from storage.schema import leases
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -84,3 +88,22 @@ async def test_only_the_holder_fires_jobs(runtime: Runtime, clock: MovableClock)
     finally:
         first.aps.shutdown(wait=False)
         second.aps.shutdown(wait=False)
+
+
+async def test_a_restarted_worker_takes_over_at_once_from_its_killed_predecessor(
+    runtime: Runtime, clock: MovableClock
+) -> None:
+    # A worker killed on this host never renews; its pid is gone, so the new one need not
+    # wait out the lease. A live process's lease (or another host's) is left to run out.
+    gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await gone.wait()
+    host = socket.gethostname()
+    for other, taken in ((f"{host}:{gone.pid}:dead0001", True),
+                         (f"{host}:1:init0001", False),  # pid 1 lives (init)
+                         (f"elsewhere:{gone.pid}:far00001", False)):  # fmt: skip
+        async with runtime.store.tx() as tx:
+            await tx.conn.execute(leases.delete())
+            assert await tx.lease_take(LEASE, other, TTL)
+        restarted = Scheduler(runtime)
+        assert await restarted.tick() is taken, other
+        assert await holder(runtime) == (restarted.holder if taken else other)
