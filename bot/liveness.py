@@ -22,3 +22,15 @@ def gone_here(host: str, pid: str) -> bool:
     except PermissionError:  # someone else's live process
         return False
     return False
+
+
+def default_instance(role: str = "run") -> str:
+    """Who holds a lease: host, role and process id, so two processes on one host never share
+    a name (and so never take each other's leases at start-up)."""
+    return f"{socket.gethostname()}:{role}:{os.getpid()}"[:64]
+
+
+def is_dead_sender(instance: str, me: str) -> bool:
+    """A default-named sender of this host whose process is gone (or a former me)."""
+    host, _, rest = instance.partition(":")
+    return instance == me or gone_here(host, rest.rpartition(":")[2])

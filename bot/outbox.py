@@ -22,9 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
@@ -40,7 +38,7 @@ from bot.channels.errors import (
     ReplyTokenInvalid,
     Throttled,
 )
-from bot.liveness import gone_here
+from bot.liveness import default_instance, is_dead_sender
 from bot.messages import Incoming, load_messages
 from bot.outbox_alerts import alert_admins, check_quota, late_note
 from bot.outbox_policy import GIVE_UP_AFTER, Gates, backoff
@@ -62,18 +60,6 @@ QUOTA_EVERY = 900.0  # seconds between readings of LINE's monthly quota
 def _chat_gate(channel: str, recipient: str) -> str:
     """The gate of one chat (Telegram's per-chat limit), beside its channel's."""
     return f"{channel}\x00{recipient}"
-
-
-def default_instance(role: str = "run") -> str:
-    """Who holds a lease: host, role and process id, so two processes on one host never share
-    a name (and so never take each other's leases at start-up)."""
-    return f"{socket.gethostname()}:{role}:{os.getpid()}"[:64]
-
-
-def _dead(instance: str, me: str) -> bool:
-    """A default-named sender of this host whose process is gone (or a former me)."""
-    host, _, rest = instance.partition(":")
-    return instance == me or gone_here(host, rest.rpartition(":")[2])
 
 
 class Sender:
@@ -127,7 +113,7 @@ class Sender:
         async with self._tx() as tx:
             held = await tx.lease_owners()
             count = await tx.reclaim_leases(
-                [h for h in held if h == self.instance or _dead(h, self.instance)]
+                [h for h in held if h == self.instance or is_dead_sender(h, self.instance)]
             )
         if count:
             log.info("took back %d outbox rows leased before a restart", count)

@@ -16,7 +16,8 @@ from bot.channels.errors import ChannelError, ConfigError, ConnectionFailed
 from bot.clock import RunningClock
 from bot.config import Settings
 from bot.inbound import Inbound
-from bot.outbox import Sender, default_instance
+from bot.liveness import default_instance
+from bot.outbox import Sender
 from storage.store import Store
 
 log = logging.getLogger(__name__)

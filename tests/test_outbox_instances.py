@@ -7,7 +7,8 @@ import os
 import socket
 import sys
 
-from bot.outbox import Sender, default_instance
+from bot.liveness import default_instance
+from bot.outbox import Sender
 from bot.runtime import Runtime
 
 
