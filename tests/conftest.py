@@ -15,6 +15,8 @@ from bot.demo import load_demo
 from bot.runtime import Runtime
 from storage.store import Store
 from tests.databases import BACKEND, fresh_database, skip_without_postgres
+from tests.fake_line import FakeLine
+from tests.fake_telegram import FakeTelegram
 
 
 def pytest_report_header() -> str:
@@ -42,6 +44,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+async def fake_line() -> AsyncIterator[FakeLine]:
+    """A fake LINE platform (Messaging API and content API) on local ports."""
+    server = await FakeLine().start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def fake_tg() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API on a local port."""
+    server = await FakeTelegram().start()
+    try:
+        yield server
+    finally:
+        await server.close()
 
 
 @pytest.fixture(autouse=True)

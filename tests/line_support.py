@@ -29,13 +29,9 @@ GROUP = {"type": "group", "groupId": "Cgroup0001", "userId": "Umember01"}
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeLine]:
-    """A fake LINE platform on two local ports."""
-    server = await FakeLine().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+def fake(fake_line: FakeLine) -> FakeLine:
+    """A fake LINE platform on two local ports. (conftest's `fake_line`)"""
+    return fake_line
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Not a test module; the fixtures are imported by name into each tests/test_outbox
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,26 +25,6 @@ from tests.fake_line import SECRET, TOKEN, FakeLine
 from tests.fake_telegram import FakeTelegram
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
-
-
-@pytest.fixture
-async def fake_line() -> AsyncIterator[FakeLine]:
-    """A fake LINE platform."""
-    server = await FakeLine().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def fake_tg() -> AsyncIterator[FakeTelegram]:
-    """A fake Bot API."""
-    server = await FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture

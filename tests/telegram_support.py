@@ -42,13 +42,9 @@ GROUP: dict[str, Any] = {"id": -100123, "type": "supergroup", "title": "ผู�
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    """A fake Bot API server on a free local port."""
-    server = await FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+def fake(fake_tg: FakeTelegram) -> FakeTelegram:
+    """A fake Bot API server on a free local port. (conftest's `fake_tg`)"""
+    return fake_tg
 
 
 @pytest.fixture

@@ -74,13 +74,9 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeLine]:
-    """The fake LINE platform, in this process."""
-    server = await FakeLine().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+def fake(fake_line: FakeLine) -> FakeLine:
+    """The fake LINE platform, in this process. (conftest's `fake_line`)"""
+    return fake_line
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ from tests.fake_telegram import FakeTelegram
 
 # Fixtures: imported by name (`x as x` re-exports them) for pytest to find here.
 from tests.outbox_support import connect, people, queue, statuses
-from tests.outbox_support import fake_line as fake_line
-from tests.outbox_support import fake_tg as fake_tg
 
 pytestmark = pytest.mark.slow
 

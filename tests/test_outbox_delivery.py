@@ -20,8 +20,6 @@ from tests.fake_telegram import FakeTelegram
 
 # Fixtures: imported by name (`x as x` re-exports them) for pytest to find here.
 from tests.outbox_support import clock as clock
-from tests.outbox_support import fake_line as fake_line
-from tests.outbox_support import fake_tg as fake_tg
 from tests.outbox_support import later, people, queue, rows, statuses
 from tests.outbox_support import wired as wired
 

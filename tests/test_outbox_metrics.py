@@ -19,8 +19,6 @@ from tests.fake_telegram import FakeTelegram
 
 # Fixtures: imported by name (`x as x` re-exports them) for pytest to find here.
 from tests.outbox_support import clock as clock
-from tests.outbox_support import fake_line as fake_line
-from tests.outbox_support import fake_tg as fake_tg
 from tests.outbox_support import later, people, queue, rows
 from tests.outbox_support import wired as wired
 

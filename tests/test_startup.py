@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -21,24 +20,6 @@ from bot.runtime import Runtime
 from bot.web import serve
 from tests.fake_line import SECRET, TOKEN, FakeLine
 from tests.fake_telegram import FakeTelegram
-
-
-@pytest.fixture
-async def fake_tg() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def fake_line() -> AsyncIterator[FakeLine]:
-    server = await FakeLine().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 def _both(settings: Settings, tg: FakeTelegram, line: FakeLine, **more: Any) -> Settings:

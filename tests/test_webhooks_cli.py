@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -29,13 +28,9 @@ from tests.line_support import line as line
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    """The fake Bot API."""
-    server = await FakeTelegram().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+def tg(fake_tg: FakeTelegram) -> FakeTelegram:
+    """The fake Bot API (conftest's `fake_tg`)."""
+    return fake_tg
 
 
 def telegram(settings: Settings, tg: FakeTelegram, **more: Any) -> Settings:
