@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from bot.invites import VALID_DAYS, code_hash, new_code
 from bot.messages import Incoming, Outgoing, load_messages
@@ -69,3 +75,40 @@ class Chat:
     def labels(self) -> list[str]:
         """Button labels of the last reply."""
         return [b.label for m in self.last for b in m.buttons]
+
+
+# --- end-to-end runs of real `prasan` processes --------------------------------------------
+
+
+async def prasan_cli(env: dict[str, str], cwd: Path, *args: str, within: float = 120) -> str:
+    """`python -m bot *args` as its own process; its stdout (fails on a non-zero exit)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), within)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def wait_until(
+    check: Callable[[], bool], what: str, within: float = 30, every: float = 0.05
+) -> None:
+    """Poll `check` (another process's output, a fake server's record) until it holds."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(every)
+
+
+async def listening_port(log: Path, within: float = 60) -> int:
+    """The port a `prasan run|web` started with PORT=0 says it bound, read from its log."""
+    line = re.compile(r"listening on port (\d+)")
+    found: list[str] = []
+
+    def said() -> bool:  # a small local file: read it as the other tests' checks do
+        found[:] = line.findall(log.read_text())
+        return bool(found)
+
+    await wait_until(said, "the web server", within)
+    return int(found[0])

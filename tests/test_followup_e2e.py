@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -22,29 +20,13 @@ from bot.i18n import translator
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine
 from tests.fake_telegram import FakeTelegram, Person
+from tests.helpers import listening_port, prasan_cli, wait_until
 from tests.line_support import Phone as LinePhone
 from tests.telegram_support import Phone as TelegramPhone
 
 T = translator("th")
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
 SUPERVISOR = Person(5550077, first_name="อรทัย", last_name="ติดตาม")
-
-
-async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
-async def _until(check: Callable[[], bool], what: str, within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.slow
@@ -61,10 +43,10 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
     }  # fmt: skip
     proc = None
     try:
-        await _cli(env, tmp_path, "demo")
-        coordinator_code = (await _cli(env, tmp_path, "invite", "--role", "coordinator",
+        await prasan_cli(env, tmp_path, "demo")
+        coordinator_code = (await prasan_cli(env, tmp_path, "invite", "--role", "coordinator",
                                        "--area", "PTN01")).strip().splitlines()[-1]  # fmt: skip
-        supervisor_code = (await _cli(env, tmp_path, "invite", "--role", "supervisor",
+        supervisor_code = (await prasan_cli(env, tmp_path, "invite", "--role", "supervisor",
                                       "--province", "ปัตตานี")).strip().splitlines()[-1]  # fmt: skip
         log_path = tmp_path / "run.log"
         with log_path.open("wb") as log_file:
@@ -73,23 +55,22 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
                 stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
             )  # fmt: skip
         # PORT=0: the server binds a free port and says which (no pick-then-release race).
-        await _until(lambda: "listening on port" in log_path.read_text(), "the web server", 60)
-        port = re.search(r"listening on port (\d+)", log_path.read_text()).group(1)  # type: ignore[union-attr]
+        port = await listening_port(log_path)
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
             await _until_healthy(session, base)
-            await _until(lambda: bool(tg.called("getUpdates")), "Telegram polling")
+            await wait_until(lambda: bool(tg.called("getUpdates")), "Telegram polling")
 
             async def tg_deliver(update: dict, expect: int) -> None:  # type: ignore[type-arg]
                 before = len(tg.chats[SUPERVISOR.id])
                 await tg.wait_confirmed(tg.push(update), within=20)
-                await _until(lambda: len(tg.chats[SUPERVISOR.id]) >= before + expect,
+                await wait_until(lambda: len(tg.chats[SUPERVISOR.id]) >= before + expect,
                              "the supervisor's answer")  # fmt: skip
 
             supervisor = TelegramPhone(tg, SUPERVISOR, tg_deliver)
 
             async def settle(p: LinePhone, seen: int) -> None:
-                await _until(
+                await wait_until(
                     lambda: len(line.messages_to(p.user)) > seen, "the coordinator's answer"
                 )
 
@@ -109,9 +90,9 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
             ticket = int(confirmation.split("#", 1)[1].split()[0])
 
             # The notice reaches the supervisor on Telegram; the detail view shows the photo.
-            await _until(lambda: any(f"#{ticket}" in s.text for s in tg.chats[SUPERVISOR.id]),
+            await wait_until(lambda: any(f"#{ticket}" in s.text for s in tg.chats[SUPERVISOR.id]),
                          "the new-problem notice")  # fmt: skip
-            await _until(lambda: bool(line.calls_to("/v2/bot/message/88001/content")),
+            await wait_until(lambda: bool(line.calls_to("/v2/bot/message/88001/content")),
                          "the photo fetch")  # fmt: skip
             await asyncio.sleep(0.5)  # the fetch is stored right after the download
             shown = await supervisor.press(T("🔎 Details #{id}", id=ticket), expect=2)
@@ -128,7 +109,7 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
                 before = heard(state)
                 await supervisor.press(button)
                 await supervisor.say("ประสานช่างโยธาแล้วค่ะ")
-                await _until(
+                await wait_until(
                     lambda s=state, n=before: heard(s) > n, f"the coordinator hearing {state!r}"
                 )
             texts = [m.get("text", "") for m in line.messages_to(coordinator.user)]

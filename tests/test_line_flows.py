@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from storage.schema import outbox, reports
 from storage.store import utcnow
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine
-from tests.helpers import make_invite
+from tests.helpers import listening_port, make_invite, prasan_cli
 from tests.line_support import GROUP, Phone, person_id_of, registered
 
 # Fixtures: imported by name (`x as x` re-exports them) for pytest to find here.
@@ -178,44 +177,30 @@ async def test_a_send_repeated_after_a_crash_is_not_delivered_twice(
 # ---- end to end: `prasan run` as a subprocess -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _prasan(env: dict[str, str], cwd: Path, *args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
 async def test_prasan_run_serves_a_coordinator_end_to_end(
     tmp_path: Path, fake: FakeLine, session: aiohttp.ClientSession, database_url: str
 ) -> None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "LINE_", "PRASAN_", "DATABASE_URL", "PORT"))}  # fmt: skip
-    port = _free_port()
     env |= {
         "PYTHAINLP_OFFLINE": "1",
         "DATABASE_URL": database_url,
         "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-        "LINE_API_URL": fake.api_url, "LINE_DATA_API_URL": fake.data_url, "PORT": str(port),
+        "LINE_API_URL": fake.api_url, "LINE_DATA_API_URL": fake.data_url, "PORT": "0",
     }  # fmt: skip
-    await _prasan(env, tmp_path, "demo")
-    code = await _prasan(env, tmp_path, "invite", "--role", "coordinator", "--area", "PTN01")
+    await prasan_cli(env, tmp_path, "demo")
+    code = await prasan_cli(env, tmp_path, "invite", "--role", "coordinator", "--area", "PTN01")
     code = code.strip().splitlines()[-1]
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log_file:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
+        )  # fmt: skip
     try:
-        base = f"http://127.0.0.1:{port}"
+        # PORT=0: the server binds a free port and says which (no pick-then-release race).
+        base = f"http://127.0.0.1:{await listening_port(log_path)}"
         await _wait_healthy(session, base, proc)
 
         async def settle(p: Phone, seen: int) -> None:
@@ -239,9 +224,9 @@ async def test_prasan_run_serves_a_coordinator_end_to_end(
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 0, err.decode()
-    log = err.decode()
+        await asyncio.wait_for(proc.wait(), 30)
+    log = log_path.read_text()
+    assert proc.returncode == 0, log
     assert "stopped cleanly" in log
     for secret in (SECRET, TOKEN, code, "บ้านบางปู"):  # never in the logs
         assert secret not in log

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from bot.i18n import translator
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine, sign
 from tests.fake_telegram import FakeTelegram, Person
+from tests.helpers import listening_port, prasan_cli, wait_until
 
 pytestmark = pytest.mark.slow
 T = translator("th")
@@ -35,25 +34,8 @@ AREAS = "code,name,district,province\nPTN01,บ้านบางปู,ยะ�
 BOSS, BEE = Person(7001, "ผู้ดูแล"), Person(7002, "บี")
 
 
-async def until(check: Callable[[], bool], what: str, within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
-
-
-async def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
 async def invite(env: dict[str, str], cwd: Path, *args: str) -> str:
-    return (await cli(env, cwd, "invite", *args)).strip().splitlines()[-1]
+    return (await prasan_cli(env, cwd, "invite", *args)).strip().splitlines()[-1]
 
 
 class Line:
@@ -71,13 +53,15 @@ class Line:
         async with self.http.post(WEBHOOK_PATH, data=raw, headers={
                 "X-Line-Signature": sign(raw), "Content-Type": "application/json"}) as r:  # fmt: skip
             assert r.status == 200
-        await until(lambda: len(self.fake.messages_to(self.user)) > before, f"{self.user}'s answer")
+        await wait_until(
+            lambda: len(self.fake.messages_to(self.user)) > before, f"{self.user}'s answer"
+        )
 
     async def say(self, text: str) -> None:
         await self.post(fl.text_event(self.user, text, self.fake.reply_token(self.user)))
 
     async def press(self, label: str) -> None:
-        await until(lambda: any(label in a["label"] for a in self.fake.quick_replies(self.user)),
+        await wait_until(lambda: any(label in a["label"] for a in self.fake.quick_replies(self.user)),
                     f"a {label!r} button")  # fmt: skip
         data = self.fake.find_button(self.user, label)["data"]
         await self.post(fl.postback_event(self.user, data, self.fake.reply_token(self.user)))
@@ -95,13 +79,13 @@ class Telegram:
     async def push(self, update: dict[str, object]) -> None:
         before = len(self.fake.chats.get(self.person.id, []))
         self.fake.push(update)
-        await until(lambda: len(self.fake.chats.get(self.person.id, [])) > before, "an answer")
+        await wait_until(lambda: len(self.fake.chats.get(self.person.id, [])) > before, "an answer")
 
     async def say(self, text: str) -> None:
         await self.push(self.fake.message(self.person, text))
 
     async def press(self, label: str) -> None:
-        await until(lambda: self._shows(label), f"a {label!r} button")
+        await wait_until(lambda: self._shows(label), f"a {label!r} button")
         await self.push(self.fake.press(self.person, label))
 
     def _shows(self, label: str) -> bool:
@@ -130,7 +114,7 @@ async def test_an_admin_broadcasts_to_a_province_and_runs_a_meeting_on_both_apps
         "TELEGRAM_FILE_URL": tg_fake.file_url,
     }  # fmt: skip
     (tmp_path / "areas.csv").write_text(AREAS, encoding="utf-8")
-    await cli(env, tmp_path, "areas", "import", "areas.csv")
+    await prasan_cli(env, tmp_path, "areas", "import", "areas.csv")
     codes = [await invite(env, tmp_path, "--role", "admin", "--name", "ผู้ดูแล")]
     for area, name in (("PTN01", "อามีนะห์"), ("PTN02", "บี"), ("PTN01", "ซีตี"), ("YLA01", "ดี")):
         codes.append(await invite(env, tmp_path, "--role", "coordinator", "--area", area,
@@ -142,8 +126,7 @@ async def test_an_admin_broadcasts_to_a_province_and_runs_a_meeting_on_both_apps
             stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
         )  # fmt: skip
         try:
-            await until(lambda: "listening on port" in log_path.read_text(), "the web server", 60)
-            port = re.search(r"listening on port (\d+)", log_path.read_text()).group(1)  # type: ignore[union-attr]
+            port = await listening_port(log_path)
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
                 await asyncio.wait_for(scenario(http, line_fake, tg_fake, codes), 300)
         finally:
@@ -162,7 +145,7 @@ async def scenario(
 ) -> None:
     boss, bee = Telegram(tg_fake, BOSS), Telegram(tg_fake, BEE)
     amina, siti, dee = (Line(http, line_fake, u) for u in ("Uamina", "Usiti", "Udee"))
-    await until(lambda: bool(tg_fake.called("getUpdates")), "Telegram polling")
+    await wait_until(lambda: bool(tg_fake.called("getUpdates")), "Telegram polling")
     await boss.say(codes[0])
     await amina.say(codes[1])
     await bee.say(codes[2])
@@ -179,9 +162,9 @@ async def scenario(
     await boss.press(T("📤 Send now"))
     await boss.press(T("✅ Confirm"))
     for who in (amina, siti, bee):
-        await until(has(who.texts, "ขอเชิญประชุมสรุปงาน"), "the broadcast")
+        await wait_until(has(who.texts, "ขอเชิญประชุมสรุปงาน"), "the broadcast")
     report = T("📊 Delivery report for announcement #{id}", id=1)
-    await until(has(boss.texts, report), "the delivery report", 60)
+    await wait_until(has(boss.texts, report), "the delivery report", 60)
     assert "ส่งถึงแล้ว: 3 คน" in boss.texts()[-1]
     assert not has(dee.texts, "ขอเชิญประชุมสรุปงาน")()
 
@@ -200,7 +183,7 @@ async def scenario(
     await boss.press(T("✅ Confirm"))
 
     for who in (amina, siti, bee):
-        await until(has(who.texts, T("📅 You are invited to a meeting")), "the notice", 90)
+        await wait_until(has(who.texts, T("📅 You are invited to a meeting")), "the notice", 90)
     assert not has(dee.texts, T("📅 You are invited to a meeting"))()
     await amina.press(T("✅ I will attend"))
     await bee.press(T("✅ I will attend"))
@@ -210,7 +193,7 @@ async def scenario(
     assert "✅ เข้าร่วม 2 · ❌ ไม่สะดวก 1 · ⏳ ยังไม่ตอบ 0" in boss.texts()[-1]
 
     reminder = T("⏰ Reminder: this meeting starts in about two hours")
-    await until(has(amina.texts, reminder), "LINE reminder", 150)
-    await until(has(bee.texts, reminder), "Telegram reminder", 30)
+    await wait_until(has(amina.texts, reminder), "LINE reminder", 150)
+    await wait_until(has(bee.texts, reminder), "Telegram reminder", 30)
     await asyncio.sleep(2)  # the same run queued every reminder: none went to the decliner
     assert not has(siti.texts, reminder)()
