@@ -44,8 +44,7 @@ async def notify(
         return NotifyResult.INACTIVE
     if to.channel is None:
         return NotifyResult.UNREACHABLE
-    if await tx.outbox_key_exists(key):
-        return NotifyResult.DUPLICATE
+    # The key's unique constraint tells a repeat (the insert is skipped): no query before.
     payload = dump_messages(compose(translator(to.language)))
     queued = await tx.enqueue_notice(
         to, payload, key, send_at=send_at, not_after=not_after, tag=tag

@@ -14,31 +14,26 @@ from bot.similar import most_similar
 from handlers.labels import category_name, severity_name, status_name
 from handlers.report_steps import excerpt
 from handlers.ticket_view import place, similar_line, state_buttons
+from storage.queries_people import NARROWNESS, Person
 from storage.queries_tickets import Ticket
 from storage.store import Tx
 
-# The narrowest scope kind among a problem's supervisors names the office that follows it up.
-NARROW = {"area": 0, "district": 1, "province": 2, "all": 3}
+Office = tuple[str, str | None]
 
 
-async def responsible_office(tx: Tx, ticket: Ticket) -> tuple[str, str | None]:
-    """('district' | 'province' | 'office', place name) of who follows this problem up."""
-    if ticket.area_id is None:
-        return "office", None
-    best = 3
-    for person in await tx.overseers_of(ticket.area_id):
-        if person.role != "supervisor":
-            continue
-        for kind, _ in await tx.scope_of(person.id):
-            best = min(best, NARROW.get(kind, 3))
-    if best <= 1:
+def office_of(ticket: Ticket, overseers: list[tuple[Person, str]]) -> Office:
+    """('district' | 'province' | 'office', place name) of who follows this problem up: the
+    narrowest scope through which one of its supervisors covers the problem's area."""
+    kinds = [kind for person, kind in overseers if person.role == "supervisor"]
+    best = min((NARROWNESS[k] for k in kinds), default=NARROWNESS["all"])
+    if best <= NARROWNESS["district"]:
         return "district", ticket.district
-    if best == 2:
+    if best == NARROWNESS["province"]:
         return "province", ticket.province
     return "office", None
 
 
-def office_name(t: Translator, office: tuple[str, str | None]) -> str:
+def office_name(t: Translator, office: Office) -> str:
     """The responsible office as people say it."""
     kind, name = office
     if kind == "district":
@@ -66,14 +61,15 @@ def view_button(t: Translator, ticket_id: int) -> Button:
     return Button(t("🔎 Details #{id}", id=ticket_id), f"ticket:{ticket_id}:view")
 
 
-async def announce_problem(tx: Tx, ticket: Ticket) -> tuple[str, str | None]:
+async def announce_problem(tx: Tx, ticket: Ticket) -> Office:
     """Tell every supervisor and admin in scope of a new problem; returns the office."""
-    office = await responsible_office(tx, ticket)
+    if ticket.area_id is None:
+        return "office", None
+    overseers = await tx.overseers_with_reach(ticket.area_id)
+    office = office_of(ticket, overseers)
     linked = await tx.linked(ticket.id)
     others = [n for n, _ in linked]
-    if ticket.area_id is None:
-        return office
-    for person in await tx.overseers_of(ticket.area_id):
+    for person, _ in overseers:
         if person.id == ticket.person_id:
             continue
 

@@ -97,7 +97,45 @@ def statements(dialect: str) -> SimpleNamespace:
         .distinct()
         .order_by(areas.c.code)
     )  # fmt: skip
+    # Who oversees an area, with the kind of each scope entry that covers it: one query
+    # for what was one query per supervisor and admin (a problem's notice runs it).
+    area_id = bindparam("area_id", type_=areas.c.id.type)
+    covers = or_(
+        and_(person_scopes.c.scope == "area", person_scopes.c.ref_id == areas.c.id),
+        and_(person_scopes.c.scope == "district", person_scopes.c.ref_id == areas.c.district_id),
+        and_(person_scopes.c.scope == "province", person_scopes.c.ref_id == districts.c.province_id),
+        person_scopes.c.scope == "all",
+    )  # fmt: skip
+    overseers = (
+        select(people.c.id, people.c.name, people.c.role, people.c.language, people.c.active,
+               person_scopes.c.scope)
+        .select_from(people.join(person_scopes, person_scopes.c.person_id == people.c.id)
+                     .join(areas, areas.c.id == area_id).join(districts))
+        .where(people.c.role.in_(("supervisor", "admin")), people.c.active.is_(True),
+               areas.c.active.is_(True), covers)
+        .order_by(people.c.id)
+    )  # fmt: skip
+    # A person and their active chat accounts in one query (notify runs it per notice).
+    reachable = (
+        select(people.c.language, people.c.active, people.c.preferred_channel,
+               identities.c.channel, identities.c.external_id, identities.c.last_seen_at)
+        .select_from(people.outerjoin(identities, and_(
+            identities.c.person_id == people.c.id, identities.c.active.is_(True))))
+        .where(people.c.id == bindparam("person_id", type_=people.c.id.type))
+        .order_by(identities.c.id)
+    )  # fmt: skip
+    notice_add = (
+        _insert(dialect, outbox)
+        .values(**_bind(outbox, "channel", "recipient", "payload", "dedupe_key", "retry_key",
+                        "reply_token", "status", "attempts", "next_attempt_at", "created_at",
+                        "person_id", "tag", "not_after"))
+        .on_conflict_do_nothing()
+        .returning(outbox.c.id)
+    )  # fmt: skip
     return SimpleNamespace(
+        overseers=overseers,
+        reachable=reachable,
+        notice_add=notice_add,
         identity_person=identity_person,
         conversation_get=conversation_get,
         conversation_put=conversation_put,

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from storage.store import Tx
 
 
+# Scope kinds from the narrowest: the narrowest covering a place names who follows it up.
+NARROWNESS = {"area": 0, "district": 1, "province": 2, "all": 3}
+
+
 @dataclass(frozen=True)
 class Person:
     """A registered person."""
@@ -186,16 +190,18 @@ class PeopleQueries:
 
     async def overseers_of(self: Tx, area_id: int) -> list[Person]:
         """Active supervisors and admins whose scope covers an area."""
-        rows = await self.conn.execute(
-            select(people)
-            .where(people.c.role.in_(("supervisor", "admin")), people.c.active.is_(True))
-            .order_by(people.c.id)
-        )
-        found = []
-        for m in (r._mapping for r in rows.all()):
-            if area_id in await self.area_ids_of(m["id"]):  # an "all" scope covers every area
-                found.append(Person(m["id"], m["name"], m["role"], m["language"], m["active"]))
-        return found
+        return [person for person, _ in await self.overseers_with_reach(area_id)]
+
+    async def overseers_with_reach(self: Tx, area_id: int) -> list[tuple[Person, str]]:
+        """Active supervisors and admins whose scope covers an area, by id, each with the
+        narrowest kind of scope that covers it ("area", "district", "province" or "all")."""
+        rows = await self.conn.execute(statements(self.dialect).overseers, {"area_id": area_id})
+        found: dict[int, tuple[Person, str]] = {}
+        for pid, name, role, language, active, kind in rows.all():
+            got = found.get(pid)
+            if got is None or NARROWNESS[kind] < NARROWNESS[got[1]]:
+                found[pid] = (Person(pid, name, role, language, bool(active)), kind)
+        return list(found.values())
 
     async def audit(self: Tx, actor: str, action: AuditAction | str, **detail: Any) -> None:
         """Append to the audit log (never report text); `action` should be an AuditAction."""

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, func, select, update
 
-from storage.schema import identities, job_runs, outbox, people
+from storage.prepared import statements
+from storage.schema import identities, job_runs, outbox
 
 if TYPE_CHECKING:
     from storage.store import Tx
@@ -49,33 +50,19 @@ class ProactiveQueries:
 
     async def reachable(self: Tx, person_id: int) -> Reachable | None:
         """Where to reach a person; None if the person is deactivated or unknown."""
-        person = (
-            await self.conn.execute(
-                select(people.c.language, people.c.active, people.c.preferred_channel).where(
-                    people.c.id == person_id
-                )
-            )
-        ).first()
-        if person is None or not person.active:
-            return None
         rows = (
-            await self.conn.execute(
-                select(identities.c.channel, identities.c.external_id, identities.c.last_seen_at)
-                .where(identities.c.person_id == person_id, identities.c.active.is_(True))
-                .order_by(identities.c.id)
-            )
+            await self.conn.execute(statements(self.dialect).reachable, {"person_id": person_id})
         ).all()
-        if not rows:
+        if not rows or not rows[0].active:
+            return None
+        person = rows[0]
+        accounts = [r for r in rows if r.channel is not None]
+        if not accounts:
             return Reachable(person_id, person.language, None, None)
-        preferred = [r for r in rows if r.channel == person.preferred_channel]
+        preferred = [r for r in accounts if r.channel == person.preferred_channel]
         # The app used last; an identity never seen since registration ranks lowest.
-        chosen = preferred[0] if preferred else max(rows, key=_last_seen_rank)
+        chosen = preferred[0] if preferred else max(accounts, key=_last_seen_rank)
         return Reachable(person_id, person.language, chosen.channel, chosen.external_id)
-
-    async def outbox_key_exists(self: Tx, dedupe_key: str) -> bool:
-        """Was a message with this key queued before (any status)?"""
-        got = await self.conn.scalar(select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key))
-        return got is not None
 
     async def enqueue_notice(
         self: Tx,
@@ -90,17 +77,13 @@ class ProactiveQueries:
         """Queue a proactive message; None when the key was queued before."""
         assert to.channel is not None and to.external_id is not None
         now = self.now()
-        stmt = (
-            self.insert_ignore(outbox)
-            .values(
-                channel=to.channel, recipient=to.external_id, payload=payload,
-                dedupe_key=dedupe_key, retry_key=str(uuid.uuid4()), reply_token=None,
-                status="pending", attempts=0, next_attempt_at=send_at or now, created_at=now,
-                person_id=to.person_id, tag=tag, not_after=not_after,
-            )
-            .returning(outbox.c.id)
-        )  # fmt: skip
-        got = (await self.conn.execute(stmt)).scalar_one_or_none()
+        values = {
+            "channel": to.channel, "recipient": to.external_id, "payload": payload,
+            "dedupe_key": dedupe_key, "retry_key": str(uuid.uuid4()), "reply_token": None,
+            "status": "pending", "attempts": 0, "next_attempt_at": send_at or now,
+            "created_at": now, "person_id": to.person_id, "tag": tag, "not_after": not_after,
+        }  # fmt: skip
+        got = (await self.conn.execute(statements(self.dialect).notice_add, values)).scalar()
         return None if got is None else int(got)
 
     async def tag_counts(self: Tx, tag: str) -> dict[str, int]:
