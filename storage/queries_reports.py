@@ -58,6 +58,9 @@ def _report_select():  # type: ignore[no-untyped-def]
     )
 
 
+_INSERT = reports.insert().returning(reports.c.id)
+
+
 class ReportQueries:
     """Queries over reports."""
 
@@ -65,7 +68,8 @@ class ReportQueries:
         """Store a report; returns its number."""
         values.setdefault("created_at", self.now())
         values.setdefault("photos", [])
-        res = await self.conn.execute(reports.insert().values(**values).returning(reports.c.id))
+        # One statement object: SQLAlchemy caches its compiled form per set of columns given.
+        res = await self.conn.execute(_INSERT, values)
         report_id = int(res.scalar_one())
         # The search index follows in the same transaction: a stored report is findable.
         await self.index_report(report_id, values.get("search_text") or "")

@@ -15,6 +15,7 @@ from storage.search_index import FTS_TABLE
 if TYPE_CHECKING:
     from storage.store import Tx
 
+_INDEX = text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)")
 CANDIDATES = 2000  # matches ranked per search; far more than anyone pages through
 
 
@@ -33,10 +34,7 @@ class SearchQueries:
     async def index_report(self: Tx, report_id: int, terms: str) -> None:
         """Keep the index in step with a stored report (PostgreSQL indexes the column itself)."""
         if self.dialect == "sqlite":
-            await self.conn.execute(
-                text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
-                {"id": report_id, "terms": terms},
-            )
+            await self.conn.execute(_INDEX, {"id": report_id, "terms": terms})
 
     async def search_matches(
         self: Tx, terms: tuple[str, ...], area_ids: list[int] | None, since: datetime | None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from storage.schema import (
     areas,
@@ -100,6 +101,35 @@ def _ticket_select():  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@cache
+def _prepared() -> dict[str, Any]:
+    """The statements a new problem's confirmation runs, built once (building costs more
+    than running them on SQLite)."""
+    other = bindparam("report_id", type_=reports.c.id.type)
+    return {
+        "ticket": _ticket_select().where(reports.c.id == bindparam("report_id")),
+        "open_since": select(reports.c.id, reports.c.search_text)
+        .where(
+            reports.c.kind == "obstacle",
+            reports.c.status.in_([s.value for s in ACTIVE]),
+            reports.c.created_at >= bindparam("since", type_=reports.c.created_at.type),
+            reports.c.id != bindparam("exclude"),
+        )
+        .order_by(reports.c.id),
+        "link_pairs": select(report_links.c.report_id, report_links.c.similar_id).where(
+            (report_links.c.report_id == other) | (report_links.c.similar_id == other)
+        ),
+        "linked_districts": select(reports.c.id, districts.c.name_th)
+        .select_from(
+            reports.outerjoin(areas, reports.c.area_id == areas.c.id).outerjoin(
+                districts, areas.c.district_id == districts.c.id
+            )
+        )
+        .where(reports.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(reports.c.id),
+    }
+
+
 @dataclass(frozen=True)
 class ExportDetail:
     """What the export adds to a report row."""
@@ -116,7 +146,7 @@ class TicketQueries:
 
     async def ticket(self: Tx, report_id: int) -> Ticket | None:
         """One report with its reporter and place."""
-        row = (await self.conn.execute(_ticket_select().where(reports.c.id == report_id))).first()
+        row = (await self.conn.execute(_prepared()["ticket"], {"report_id": report_id})).first()
         return None if row is None else Ticket(**row._mapping)
 
     async def change_state(
@@ -189,33 +219,19 @@ class TicketQueries:
 
     async def add_links(self: Tx, report_id: int, similar: list[tuple[int, float]]) -> None:
         """Link a new problem to older ones that look like the same problem."""
-        for other, score in similar:
+        if similar:
             await self.conn.execute(
-                self.insert_ignore(report_links).values(
-                    report_id=report_id, similar_id=other, score=score
-                )
+                self.insert_ignore(report_links),
+                [{"report_id": report_id, "similar_id": o, "score": sc} for o, sc in similar],
             )
 
     async def linked(self: Tx, report_id: int) -> list[tuple[int, str | None]]:
         """Problems linked to this one either way, with their district names."""
-        pairs = await self.conn.execute(
-            select(report_links.c.report_id, report_links.c.similar_id).where(
-                (report_links.c.report_id == report_id) | (report_links.c.similar_id == report_id)
-            )
-        )
+        pairs = await self.conn.execute(_prepared()["link_pairs"], {"report_id": report_id})
         others = sorted({b if a == report_id else a for a, b in pairs.all()})
         if not others:
             return []
-        rows = await self.conn.execute(
-            select(reports.c.id, districts.c.name_th)
-            .select_from(
-                reports.outerjoin(areas, reports.c.area_id == areas.c.id).outerjoin(
-                    districts, areas.c.district_id == districts.c.id
-                )
-            )
-            .where(reports.c.id.in_(others))
-            .order_by(reports.c.id)
-        )
+        rows = await self.conn.execute(_prepared()["linked_districts"], {"ids": others})
         return [(int(i), d) for i, d in rows.all()]
 
     async def links_among(self: Tx, report_ids: list[int]) -> list[tuple[int, int]]:
@@ -236,14 +252,11 @@ class TicketQueries:
         self: Tx, since: datetime, exclude: int | None = None
     ) -> list[tuple[int, str]]:
         """Active problems reported since a moment: (id, search text)."""
-        q = select(reports.c.id, reports.c.search_text).where(
-            reports.c.kind == "obstacle",
-            reports.c.status.in_([s.value for s in ACTIVE]),
-            reports.c.created_at >= since,
+        rows = await self.conn.execute(
+            _prepared()["open_since"],
+            {"since": since, "exclude": -1 if exclude is None else exclude},
         )
-        if exclude is not None:
-            q = q.where(reports.c.id != exclude)
-        return [(int(i), t or "") for i, t in (await self.conn.execute(q.order_by(reports.c.id)))]
+        return [(int(i), t or "") for i, t in rows]
 
     async def unacknowledged_high(self: Tx, since: datetime) -> list[Ticket]:
         """High-urgency problems still open (nobody acknowledged them), reported since a moment."""
