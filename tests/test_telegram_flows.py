@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
+from bot.clock import MovableClock
 from bot.messages import Outgoing, dump_messages
 from storage.schema import reports
 from storage.store import utcnow
@@ -115,7 +116,16 @@ async def test_location_and_photo_as_file_are_kept(tg: Harness) -> None:
 # --- the outbox, blocked users, group chats ------------------------------------------------
 
 
+def pinned_clock(tg: Harness) -> MovableClock:
+    """One movable clock for the store (when rows are due) and the channel's 429 pauses."""
+    clock = MovableClock(utcnow())
+    tg.runtime.store.clock = clock
+    tg.channel.pause.clock = lambda: clock().timestamp()
+    return clock
+
+
 async def test_throttled_reply_is_sent_later_without_repeating_what_went_out(tg: Harness) -> None:
+    clock = pinned_clock(tg)
     phone = tg.phone()
     tg.fake.fail("sendMessage", 429, after=1, retry_after=1)  # the welcome goes, the menu waits
     got = await tg.register(phone)
@@ -125,7 +135,7 @@ async def test_throttled_reply_is_sent_later_without_repeating_what_went_out(tg:
     assert row["status"] == "pending" and "retry after 1" in row["last_error"]
 
     assert await tg.runtime.sender.deliver() == 0  # not due yet
-    await asyncio.sleep(1.1)
+    clock.advance(timedelta(seconds=1.1))
     assert await tg.runtime.sender.deliver() == 1
     await tg.runtime.sender.flush()
     assert len(phone.chat) == 2 and T("📝 Report progress") in phone.chat[-1].labels
@@ -134,11 +144,12 @@ async def test_throttled_reply_is_sent_later_without_repeating_what_went_out(tg:
 
 
 async def test_a_user_who_blocked_the_bot_gets_nothing_more(tg: Harness) -> None:
+    clock = pinned_clock(tg)
     phone = tg.phone()
     await tg.register(phone)
     async with tg.runtime.store.tx() as tx:  # a meeting notice waits for them
         await tx.enqueue("telegram", str(SOMSRI.id), dump_messages([Outgoing("ประชุม")]),
-                         "notice:1", not_before=utcnow() + timedelta(seconds=1))  # fmt: skip
+                         "notice:1", not_before=clock() + timedelta(seconds=1))  # fmt: skip
     tg.fake.fail("sendMessage", 403, times=5, description="Forbidden: bot was blocked by the user")
     before = len(phone.chat)
     await phone.say("/help")
@@ -148,7 +159,7 @@ async def test_a_user_who_blocked_the_bot_gets_nothing_more(tg: Harness) -> None
         statuses = [r["status"] for r in await tx.outbox_rows()]
     assert identity is not None and not identity.active
     assert statuses[-2:] == ["blocked", "blocked"]  # the reply and the waiting notice
-    await asyncio.sleep(1.1)
+    clock.advance(timedelta(seconds=1.1))
     assert await tg.runtime.sender.deliver() == 0
     assert len(tg.fake.called("sendMessage")) == before + 1  # only the refused reply was tried
 
