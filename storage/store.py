@@ -19,6 +19,7 @@ Flows receive a `Tx`, so all writes for one inbound message commit together
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -51,6 +52,8 @@ from storage.queries_reports import ReportQueries
 from storage.queries_search import SearchQueries
 from storage.queries_tickets import TicketQueries
 from storage.writer import Job, LoopWriter, ThreadWriter
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -125,6 +128,7 @@ class Store:
             self.writer = LoopWriter(engine, self._async_tx)
         self._holders: set[asyncio.Task[Any]] = set()
         self._tx_lock = asyncio.Lock()
+        self.left_open = 0  # connections still checked out when the store was closed
 
     def _loop_tx(self, conn: Connection) -> Tx:
         return Tx(LoopConnection(conn), self.clock)
@@ -178,6 +182,11 @@ class Store:
     async def close(self) -> None:
         """Finish queued writes and dispose of pooled connections."""
         await self.writer.close()
+        # A connection still checked out belongs to a task that outlives the store: the
+        # pool cannot close it, and it is torn down later by the garbage collector.
+        self.left_open = getattr(self.engine.pool, "checkedout", lambda: 0)()
+        if self.left_open:
+            log.warning("store closed with %d connection(s) still in use", self.left_open)
         await self.engine.dispose()
 
     @property

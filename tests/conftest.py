@@ -103,6 +103,9 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         await rt.close()
+    # Checked here, where the test that left it is known: later, the garbage collector
+    # would end it on a closed loop in whichever test runs next, and fail that one.
+    assert rt.store.left_open == 0, "a task still held a database connection at close"
 
 
 @pytest.fixture
@@ -123,3 +126,4 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[St
             yield store
         finally:
             await store.close()
+        assert store.left_open == 0, "a task still held a database connection at close"
