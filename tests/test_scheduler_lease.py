@@ -85,9 +85,9 @@ async def test_only_the_holder_fires_jobs(runtime: Runtime, clock: MovableClock)
         clock.advance(TTL + RENEW)  # the holder stopped renewing
         assert await second.tick() is True and second.aps.state == 1
         assert await first.tick() is False and first.aps.state == 2
-    finally:
-        first.aps.shutdown(wait=False)
-        second.aps.shutdown(wait=False)
+    finally:  # as a worker stops: the catch-up job each fired on taking the lease finishes
+        await first.stop()
+        await second.stop()
 
 
 async def test_a_restarted_worker_takes_over_at_once_from_its_killed_predecessor(
