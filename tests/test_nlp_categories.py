@@ -76,13 +76,13 @@ def test_a_label_in_both_lexicons_is_refused(monkeypatch: pytest.MonkeyPatch) ->
 
     real = classify.load_entries
     monkeypatch.setattr(classify, "load_entries", lambda name: [*real(name), ("budget", 1.0, "งบ")])
-    classify._matchers.cache_clear()
+    classify._matcher.cache_clear()
     try:
         with pytest.raises(ValueError, match="budget"):
-            classify._matchers()
+            classify._matcher()
     finally:
         monkeypatch.undo()
-        classify._matchers.cache_clear()
+        classify._matcher.cache_clear()
 
 
 @pytest.mark.parametrize(

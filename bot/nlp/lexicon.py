@@ -87,7 +87,7 @@ class _Term(NamedTuple):
     folded: str
     long: bool  # long enough to match folded and fuzzily
     key: tuple[str, str]  # a term counts once per label
-    index: int  # its place in the lexicon
+    place: int  # its place among the terms of every lexicon
 
 
 class Hit(NamedTuple):
@@ -104,6 +104,8 @@ class Hit(NamedTuple):
 # Per term index, the offset of its first match that counts inside one token.
 _InToken = tuple[tuple[int, int], ...]
 _NO_MATCH: tuple[_InToken, _InToken] = ((), ())
+# Per term that matches in a message: where its first counted match starts, exact or folded.
+_Matches = tuple[dict[int, int], dict[int, int]]
 _CACHE_MAX = 50_000  # distinct tokens (and runs) kept per matcher; cleared when full
 
 
@@ -119,25 +121,34 @@ def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton | None:
 
 
 class Matcher:
-    """Scores a message against a weighted lexicon of ``(label, weight, term)`` entries."""
+    """Scores a message against weighted lexicons of ``(label, weight, term)`` entries.
 
-    def __init__(self, entries: Iterable[tuple[str, float, str]]) -> None:
+    One matcher holds every lexicon the reader uses: finding where terms occur (per token,
+    then across tokens) is done once per message for all of them, and each lexicon's hits
+    are put together only when asked for.
+    """
+
+    def __init__(self, *lexicons: Iterable[tuple[str, float, str]]) -> None:
         self._terms: list[_Term] = []
-        for label, weight, raw in entries:
-            text, folded = raw.lower(), fold(raw)
-            long = len(folded) >= _MIN_FOLDED
-            term = _Term(label, weight, text, folded, long, (text, label), len(self._terms))
-            self._terms.append(term)
+        self._ranges: list[tuple[int, int]] = []  # each lexicon's term indexes
+        for entries in lexicons:
+            first = len(self._terms)
+            for label, weight, raw in entries:
+                text, folded = raw.lower(), fold(raw)
+                long = len(folded) >= _MIN_FOLDED
+                term = _Term(label, weight, text, folded, long, (text, label), len(self._terms))
+                self._terms.append(term)
+            self._ranges.append((first, len(self._terms)))
         if any(not term.folded for term in self._terms):
             raise ValueError("a lexicon term is empty once folded")
         self._index: defaultdict[str, list[_Term]] = defaultdict(list)
         by_text: defaultdict[str, list[int]] = defaultdict(list)
         by_folded: defaultdict[str, list[int]] = defaultdict(list)
         for term in self._terms:
-            by_text[term.text].append(term.index)
+            by_text[term.text].append(term.place)
             f = term.folded
             if term.long:
-                by_folded[f].append(term.index)
+                by_folded[f].append(term.place)
                 for key in {f, *(f[:k] + f[k + 1 :] for k in range(len(f)))}:
                     self._index[key].append(term)
         self._max_len = max((len(t.folded) for t in self._terms), default=0) + 1
@@ -146,9 +157,18 @@ class Matcher:
         # the terms within one edit of each misspelling candidate.
         self._in_token: dict[str, tuple[_InToken, _InToken]] = {}
         self._near: dict[str, tuple[_Term, ...]] = {}
+        self._memo_key = f"matches:{id(self)}"
 
-    def hits(self, view: TextView) -> list[Hit]:
-        """Return the matched terms; a term hidden inside a longer one of its label is dropped."""
+    def hits(self, view: TextView, lexicon: int = 0) -> list[Hit]:
+        """Return one lexicon's matched terms; a term inside a longer one of its label is dropped."""
+        matches: _Matches | None = view.memo.get(self._memo_key)  # type: ignore[assignment]
+        if matches is None:
+            matches = view.memo[self._memo_key] = self._matches(view)
+        exact, folded = matches
+        return self._collect(view, exact, folded, *self._ranges[lexicon])
+
+    def _matches(self, view: TextView) -> _Matches:
+        """Per term that matches: where its first counted match starts, exact or folded."""
         bounds, cache = view.bounds, self._in_token
         exact: dict[int, int] = {}  # term index -> where its first counted match starts
         pending: list[tuple[int, _InToken]] = []  # folded matches, by token
@@ -177,13 +197,17 @@ class Matcher:
                     if index not in exact and index not in folded:
                         folded[index] = start + offset
             _across(self._folded, view.folded, fbounds, folded, exact)
-        return self._collect(view, exact, folded)
+        return exact, folded
 
-    def _collect(self, view: TextView, exact: dict[int, int], folded: dict[int, int]) -> list[Hit]:
+    def _collect(
+        self, view: TextView, exact: dict[int, int], folded: dict[int, int], lo: int, hi: int
+    ) -> list[Hit]:
         # In lexicon order: which hit is kept, and the order scores are summed in,
         # depend on the order the hits are collected in.
         terms, found = self._terms, {}
         for index in sorted(exact.keys() | folded.keys()) if folded else sorted(exact):
+            if not lo <= index < hi:
+                continue  # another lexicon's
             term = terms[index]
             start = exact.get(index)
             if start is not None:
@@ -201,7 +225,7 @@ class Matcher:
                 if near is None:
                     near = self._near_terms(cand)
                 for term in near:
-                    if term.key not in found:
+                    if lo <= term.place < hi and term.key not in found:
                         found[term.key] = Hit(
                             bounds[i], bounds[j], term.label, term.text, term.weight, _FUZZY_FACTOR
                         )
@@ -227,18 +251,18 @@ class Matcher:
             index = self._index
             for key in (cand, *(cand[:k] + cand[k + 1 :] for k in range(len(cand)))):
                 for term in index.get(key, ()):
-                    if term.index not in near and _within_one(cand, term.folded):
-                        near[term.index] = term
+                    if term.place not in near and _within_one(cand, term.folded):
+                        near[term.place] = term
         found = tuple(near[k] for k in sorted(near))
         if len(self._near) >= _CACHE_MAX:
             self._near.clear()
         self._near[cand] = found
         return found
 
-    def scores(self, view: TextView) -> dict[str, float]:
-        """Return the summed weight of the matched terms per label."""
+    def scores(self, view: TextView, lexicon: int = 0) -> dict[str, float]:
+        """Return the summed weight of one lexicon's matched terms per label."""
         out: dict[str, float] = defaultdict(float)
-        for hit in self.hits(view):
+        for hit in self.hits(view, lexicon):
             out[hit.label] += hit.weight * hit.factor
         return dict(out)
 
@@ -251,8 +275,9 @@ def _first_within(
     if automaton is not None:
         # Matches come by where they end; those of one term (one length) also by start.
         for end, (n, indexes) in automaton.iter(text):
-            if indexes[0] not in found and _valid_within(text, end + 1 - n, end + 1, n, known, head):
-                found.update(dict.fromkeys(indexes, end + 1 - n))
+            start = end + 1 - n
+            if indexes[0] not in found and _valid_within(text, start, end + 1, n, known, head):
+                found.update(dict.fromkeys(indexes, start))
     return tuple(found.items())
 
 
@@ -297,27 +322,29 @@ def _fuzzy_candidates(view: TextView) -> list[_Gram]:
 
 
 def _grams(view: TextView) -> list[_Gram]:
-    suspect = view.suspect
-    marked = [k for k, s in enumerate(suspect) if s]
+    infos = view.infos
+    marked = [k for k, info in enumerate(infos) if info[2]]
     if not marked:
         return []
-    known, thai, toks, n = view.known, view.thai, view.ftokens, len(suspect)
-    spans: set[tuple[int, int]] = set()
-    # Only runs that contain a suspect token qualify: the runs around each one.
+    n, spans = len(infos), set()
+    # Only runs that contain a suspect token qualify: the runs around each one, of Thai
+    # tokens only (Latin, digits and punctuation are never part of a misspelt Thai term).
     for s in marked:
-        for i in range(max(0, s - _MAX_NGRAM + 1), s + 1):
-            for j in range(s + 1, min(i + _MAX_NGRAM, n) + 1):
+        lo, hi = s, s + 1  # the Thai tokens within reach on either side
+        while lo > s - _MAX_NGRAM + 1 and lo > 0 and infos[lo - 1][3]:
+            lo -= 1
+        while hi < s + _MAX_NGRAM and hi < n and infos[hi][3]:
+            hi += 1
+        for i in range(lo, s + 1):
+            for j in range(s + 1, min(i + _MAX_NGRAM, hi) + 1):
                 spans.add((i, j))
+    folded, fbounds = view.folded, view.fbounds
     out: list[_Gram] = []
     for i, j in sorted(spans):  # in text order, as the hits they become are kept
         # One token: only an unknown one; a dictionary word is its own word
-        # (สะพาย is not a misspelt สะพาน).  Latin, digits and punctuation are never part of
-        # a misspelt Thai term.
-        if (j - i == 1 and known[i]) or not all(thai[i:j]):
-            continue
-        cand = "".join(toks[i:j])
-        if len(cand) >= _MIN_FOLDED:
-            out.append((i, j, cand))
+        # (สะพาย is not a misspelt สะพาน).
+        if fbounds[j] - fbounds[i] >= _MIN_FOLDED and (j - i > 1 or not infos[i][1]):
+            out.append((i, j, folded[fbounds[i] : fbounds[j]]))
     return out
 
 
