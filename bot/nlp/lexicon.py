@@ -172,10 +172,13 @@ class Matcher:
         bounds, cache = view.bounds, self._in_token
         exact: dict[int, int] = {}  # term index -> where its first counted match starts
         pending: list[tuple[int, _InToken]] = []  # folded matches, by token
-        for k, token in enumerate(view.raw):
-            found = cache.get(token)
-            if found is None:
-                found = self._scan_token(token, view.infos[k])
+        per_token = list(map(cache.get, view.raw))  # in C; a token not seen yet gives None
+        if None in per_token:
+            per_token = [
+                found or self._scan_token(token, info)
+                for found, token, info in zip(per_token, view.raw, view.infos, strict=True)
+            ]
+        for k, found in enumerate(per_token):
             if found is _NO_MATCH:
                 continue
             in_exact, in_folded = found
