@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import ahocorasick
 
@@ -172,12 +172,14 @@ class Matcher:
         bounds, cache = view.bounds, self._in_token
         exact: dict[int, int] = {}  # term index -> where its first counted match starts
         pending: list[tuple[int, _InToken]] = []  # folded matches, by token
-        per_token = list(map(cache.get, view.raw))  # in C; a token not seen yet gives None
-        if None in per_token:
+        cached = list(map(cache.get, view.raw))  # in C; a token not seen yet gives None
+        if None in cached:
             per_token = [
                 found or self._scan_token(token, info)
-                for found, token, info in zip(per_token, view.raw, view.infos, strict=True)
+                for found, token, info in zip(cached, view.raw, view.infos, strict=True)
             ]
+        else:
+            per_token = cast(list[tuple[_InToken, _InToken]], cached)
         for k, found in enumerate(per_token):
             if found is _NO_MATCH:
                 continue
