@@ -6,12 +6,11 @@ The accuracy figures per set and per category: benchmarks/nlp_accuracy.py.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 
-from bot.nlp import CATEGORIES, analyze, normalize, suggest_category, tokenize, tokenizer
+from bot.nlp import CATEGORIES, analyze, normalize, suggest_category, tokenize
 from bot.nlp.bayes import EXAMPLES, NaiveBayes, features, load_examples, model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,40 +71,18 @@ def test_short_terms_do_not_fire_inside_other_words() -> None:
     assert suggest_category("ชาวบ้านค้ายางพารา ราคาตก")[0] == "livelihood"
 
 
-def test_lexicon_search_finds_every_term_a_full_scan_finds() -> None:
-    # The automaton only narrows down which terms to check at token boundaries; it must
-    # never miss a term that occurs (exactly, or folded for long terms), misspelt texts too.
-    from bot.nlp.classify import _matchers
-    from bot.nlp.view import TextView
-
-    rnd = random.Random(15)
-    texts = [text for _, _, text in _labelled()]
-    for text in list(texts):
-        chars = list(text)
-        del chars[rnd.randrange(len(chars))]
-        texts.append("".join(chars))
-    for text in texts:
-        norm = normalize(text)
-        view = TextView(tokenizer.segment_normalized(norm), norm)
-        for matcher in _matchers():
-            found = set(matcher._candidates(view))
-            for term in matcher._terms:
-                occurs = term.folded in view.folded if term.long else term.text in view.compact
-                assert not occurs or term in found, (text, term.text)
-
-
 def test_a_label_in_both_lexicons_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.nlp import classify
 
     real = classify.load_entries
     monkeypatch.setattr(classify, "load_entries", lambda name: [*real(name), ("budget", 1.0, "งบ")])
-    classify._matchers.cache_clear()
+    classify._matcher.cache_clear()
     try:
         with pytest.raises(ValueError, match="budget"):
-            classify._matchers()
+            classify._matcher()
     finally:
         monkeypatch.undo()
-        classify._matchers.cache_clear()
+        classify._matcher.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
+from math import exp
 from pathlib import Path
 
 from .dictionary import DATA_DIR
@@ -94,9 +95,9 @@ class NaiveBayes:
         n = len(self.classes)
         if not rows:
             return (1.0 / n,) * n
-        sums = [sum(col) for col in zip(*rows, strict=True)]
+        sums = list(map(sum, zip(*rows, strict=True)))
         top = max(sums)
-        exps = [math.exp(s - top) for s in sums]
+        exps = [exp(s - top) for s in sums]
         total = sum(exps)
         return tuple(e / total for e in exps)
 

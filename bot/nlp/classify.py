@@ -45,6 +45,7 @@ _NEG_AFTER = frozenset({"ไม่"})
 # ...and those that turn an obstacle cue into good news, right before it ("ไม่|มีปัญหา").
 _NONE_BEFORE = frozenset({"ไม่", "ไม่มี", "ไร้", "ปราศจาก"})
 _NEG_BEFORE_WINDOW, _NONE_BEFORE_WINDOW, _NEG_AFTER_WINDOW = 12, 6, 30  # characters
+_NEGATORS = _NEG_BEFORE | _NEG_AFTER | _NONE_BEFORE
 # Coordinators end a message with a face; it says which kind of day it was.
 _EMOJI = {
     **dict.fromkeys("😥😓😭😟😢😞😔😩😫😰😱😣😖☹🙁😤😡", "obstacle"),
@@ -56,16 +57,16 @@ _EMOJI_MIN = min(_EMOJI)
 
 
 @cache
-def _matchers() -> tuple[Matcher, Matcher]:
-    # One matcher per lexicon: the obstacle flow's reply needs only the categories, and
-    # triage's only the cues, so neither pays for checking the other's matches (the cues
-    # are short common words with many candidate matches).  A hit only ever hides a
-    # shorter hit of its own label, so the two lexicons never affect each other's hits.
+def _matcher() -> Matcher:
+    # One matcher for both lexicons: where terms occur is found once per message for both,
+    # but each reply puts together only the hits of the lexicon it reads (the obstacle
+    # flow the categories, triage the cues).  A hit only ever hides a shorter hit of its
+    # own label, so the two lexicons never affect each other's hits.
     categories, cues = load_entries("nlp_categories.txt"), load_entries("nlp_kind_cues.txt")
     shared = {label for label, _, _ in categories} & {label for label, _, _ in cues}
     if shared:
         raise ValueError(f"labels used in both lexicons: {sorted(shared)}")
-    return Matcher(categories), Matcher(cues)
+    return Matcher(categories, cues)
 
 
 _CATEGORY_TERMS, _KIND_CUES = 0, 1
@@ -75,13 +76,13 @@ def _hits(view: TextView, lexicon: int) -> list[Hit]:
     key = "hits:categories" if lexicon == _CATEGORY_TERMS else "hits:cues"
     hits = view.memo.get(key)
     if hits is None:
-        view.memo[key] = hits = _matchers()[lexicon].hits(view)
+        view.memo[key] = hits = _matcher().hits(view, lexicon)
     return hits  # type: ignore[return-value]
 
 
 def warm_up_classifier() -> None:
     """Build the lexicon matchers and train the model now rather than on the first message."""
-    _matchers()
+    _matcher()
     model()
 
 
@@ -98,8 +99,8 @@ def rank_categories(
         posterior = (bayes or model()).token_probabilities(view.raw)
         for code, p in zip(CATEGORIES, posterior, strict=True):
             scores[code] += bayes_weight * p
-    order = {code: i for i, code in enumerate(CATEGORIES)}
-    ranked = tuple(sorted(CATEGORIES, key=lambda c: (-scores[c], order[c])))
+    # Highest first, ties in CATEGORIES order (a reversed sort is still stable).
+    ranked = tuple(sorted(CATEGORIES, key=scores.__getitem__, reverse=True))
     best = ranked[0]
     confidence = scores[best] / (sum(scores.values()) + _UNCERTAINTY)
     return best, round(confidence, 3), ranked
@@ -116,21 +117,29 @@ def _negated(
     return not before.isdisjoint(head) or not after.isdisjoint(tail)
 
 
+def _read_negation(view: TextView, hit: Hit) -> str:
+    """The kind a progress or obstacle cue counts for, negation read."""
+    if hit.label == "progress":
+        if _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
+            return "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
+    elif _negated(view, hit, _NONE_BEFORE, frozenset(), _NONE_BEFORE_WINDOW):
+        return "progress"  # "ไม่มีปัญหา"
+    return hit.label
+
+
 def guess_kind(
     view: TextView, participants: int | None = None, text: str = ""
 ) -> tuple[str, float]:
     """Return "progress" or "obstacle" and a confidence in 0.5..1 for a view."""
     score = {"progress": 0.0, "obstacle": 0.0}
+    # Most messages have no negator at all: then no cue is negated (one set test in C).
+    negators = not _NEGATORS.isdisjoint(view.tokens)
     for hit in _hits(view, _KIND_CUES):
         label = hit.label
         if label not in score:
             continue  # a category term
-        if label == "progress" and _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
-            label = "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
-        elif label == "obstacle" and _negated(
-            view, hit, _NONE_BEFORE, frozenset(), _NONE_BEFORE_WINDOW
-        ):
-            label = "progress"  # "ไม่มีปัญหา"
+        if negators:
+            label = _read_negation(view, hit)
         if label in score:
             score[label] += hit.weight * hit.factor
     if participants is not None:

@@ -62,16 +62,23 @@ def thai_number(words: str) -> int | None:
     return total + current
 
 
-# Every match of _NUMBER_WORDS_BEFORE_UNIT ends before one of these: a text without any is
-# left as it is, without running that regex (its look-behind at every position is slow).
+# Every match of _NUMBER_WORDS_BEFORE_UNIT ends before one of these, right after a number
+# word: a text without a number word before any of them is left as it is, without running
+# that regex (its look-behind at every position is slow, and most texts have a unit).
 _UNIT = re.compile("คน|ท่าน|ราย|ครัวเรือน")
+_WORD_BEFORE = re.compile(rf"(?:{_WORD})\s*(?:กว่า|เศษ)?\s*$")
+_BEFORE_CHARS = 24  # longer than a number word, กว่า/เศษ and the spaces around it
 
 
 def digits_for_words(text: str) -> str:
     """Thai number words followed by a unit for people become digits: 'สามสิบคน' → '30คน'."""
-    if _UNIT.search(text) is None:
-        return text
-    return _NUMBER_WORDS_BEFORE_UNIT.sub(lambda m: str(thai_number(m.group(1)) or m.group(1)), text)
+    for unit in _UNIT.finditer(text):
+        end = unit.start()
+        if _WORD_BEFORE.search(text, max(0, end - _BEFORE_CHARS), end):
+            return _NUMBER_WORDS_BEFORE_UNIT.sub(
+                lambda m: str(thai_number(m.group(1)) or m.group(1)), text
+            )
+    return text
 
 
 # A group named just before a count: "ชาย 10 คน หญิง 15 คน" is 25 people in two groups.
@@ -128,12 +135,17 @@ def count_people(text: str) -> Count | None:
     if counts or groups:
         # Otherwise the largest count is the whole group; smaller ones are its parts.
         return Count(max(counts + [n for _, n in groups]))
-    for pattern in (_LABELLED, _HOUSEHOLDS):
-        for match in pattern.finditer(text):
-            value = _value(match.group(1))
-            if value is not None:
-                return Count(value)
+    # Each pattern starts with one of a few words: a text without them skips its regex.
+    for pattern, words in _FALLBACKS:
+        if any(word in text for word in words):
+            for match in pattern.finditer(text):
+                value = _value(match.group(1))
+                if value is not None:
+                    return Count(value)
     return None
+
+
+_FALLBACKS = ((_LABELLED, ("ผู้ร่วม", "จำนวนคน", "เข้าร่วม")), (_HOUSEHOLDS, ("เรือน", "ครอบครัว")))
 
 
 def participants_normalized(text: str) -> int | None:

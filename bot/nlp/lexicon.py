@@ -9,23 +9,26 @@ A term matches in three ways, strongest first:
    tokens that contains an unknown word, which is what a misspelling turns into
    (ประชา|ลัง|คม ~ ประชาสังคม).
 
-Finding the terms is one pass of an Aho-Corasick automaton over the folded text (every
-exact or folded match is also a match of the folded term in the folded text), so the
-cost grows with the message, not with the lexicon; only the few terms found are then
-checked against the token boundaries.
+How the terms are found costs little per message: whether a match that lies inside one
+token counts depends on that token alone, so each distinct token is scanned once (a chat's
+vocabulary is small) and what counts in it is kept; a message looks its tokens up.  Only
+matches across token boundaries are looked for in the message itself: one pass of an
+Aho-Corasick automaton over the compact text (exact) and one over the folded text (long
+terms), in C, with a single comparison in Python to pass over each match inside a token.
+The terms within one edit of a run of tokens are likewise kept per run's text.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple, cast
 
 import ahocorasick
 
 from .dictionary import data_lines, is_known
-from .view import TextView, fold
+from .view import TextView, TokenInfo, fold
 
 __all__ = ["Hit", "Matcher", "load_entries", "load_matcher"]
 
@@ -35,29 +38,21 @@ _MAX_NGRAM = 3
 _NOMINALISERS = frozenset({"ความ", "การ"})
 
 
-def _find(
-    text: str, term: str, bounds: Sequence[int], edges: frozenset[int], view: TextView, folded: bool
-) -> int:
-    n = len(term)
-    i = text.find(term)
-    while i >= 0:
-        j = i + n
-        start_ok, end_ok = i in edges, j in edges
-        if start_ok and end_ok:
-            return i
-        k = bisect_right(bounds, i) - 1
-        if j > bounds[k + 1]:
-            # Across tokens: a long term may be split differently (ราคา|ยางพารา ~ ราคายาง);
-            # a short one must be whole tokens, so that "ยิง" does not fire inside "ยิ่ง".
-            if (n >= 6 and (start_ok or end_ok)) or n >= 9:
-                return i
-        elif not view.known[k]:
-            if n >= 6:  # inside a run the dictionary did not know, e.g. a misspelling
-                return i
-        elif _in_compound(text, i, j, bounds[k], bounds[k + 1], start_ok and not folded):
-            return i
-        i = text.find(term, i + 1)
-    return -1
+def _valid_within(text: str, i: int, j: int, n: int, known: bool, head: bool) -> bool:
+    """Whether the match text[i:j] of an n-letter term inside the token ``text`` counts."""
+    end = len(text)
+    if i == 0 and j == end:
+        return True
+    if not known:
+        return n >= 6  # inside a run the dictionary did not know, e.g. a misspelling
+    return _in_compound(text, i, j, 0, end, head and i == 0)
+
+
+def _valid_across(n: int, start_ok: bool, end_ok: bool) -> bool:
+    """Whether a match of an n-letter term that runs across a token boundary counts."""
+    # Whole tokens always; a long term may also be split differently (ราคา|ยางพารา ~
+    # ราคายาง); a short one must be whole tokens, so that "ยิง" does not fire inside "ยิ่ง".
+    return (start_ok and end_ok) or (n >= 6 and (start_ok or end_ok)) or n >= 9
 
 
 def _in_compound(text: str, i: int, j: int, start: int, end: int, head: bool) -> bool:
@@ -92,6 +87,7 @@ class _Term(NamedTuple):
     folded: str
     long: bool  # long enough to match folded and fuzzily
     key: tuple[str, str]  # a term counts once per label
+    place: int  # its place among the terms of every lexicon
 
 
 class Hit(NamedTuple):
@@ -105,91 +101,218 @@ class Hit(NamedTuple):
     factor: float
 
 
-class Matcher:
-    """Scores a message against a weighted lexicon of ``(label, weight, term)`` entries."""
+# Per term index, the offset of its first match that counts inside one token.
+_InToken = tuple[tuple[int, int], ...]
+_NO_MATCH: tuple[_InToken, _InToken] = ((), ())
+# Per term that matches in a message: where its first counted match starts, exact or folded.
+_Matches = tuple[dict[int, int], dict[int, int]]
+_CACHE_MAX = 50_000  # distinct tokens (and runs) kept per matcher; cleared when full
 
-    def __init__(self, entries: Iterable[tuple[str, float, str]]) -> None:
-        self._terms = []
-        for label, weight, raw in entries:
-            text, folded = raw.lower(), fold(raw)
-            long = len(folded) >= _MIN_FOLDED
-            self._terms.append(_Term(label, weight, text, folded, long, (text, label)))
+
+def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton | None:
+    # The value of each key: its length (to find where a match starts) and its terms.
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, indexes in keys.items():
+        automaton.add_word(key, (len(key), tuple(indexes)))
+    automaton.make_automaton()
+    return automaton
+
+
+class Matcher:
+    """Scores a message against weighted lexicons of ``(label, weight, term)`` entries.
+
+    One matcher holds every lexicon the reader uses: finding where terms occur (per token,
+    then across tokens) is done once per message for all of them, and each lexicon's hits
+    are put together only when asked for.
+    """
+
+    def __init__(self, *lexicons: Iterable[tuple[str, float, str]]) -> None:
+        self._terms: list[_Term] = []
+        self._ranges: list[tuple[int, int]] = []  # each lexicon's term indexes
+        for entries in lexicons:
+            first = len(self._terms)
+            for label, weight, raw in entries:
+                text, folded = raw.lower(), fold(raw)
+                long = len(folded) >= _MIN_FOLDED
+                term = _Term(label, weight, text, folded, long, (text, label), len(self._terms))
+                self._terms.append(term)
+            self._ranges.append((first, len(self._terms)))
+        if any(not term.folded for term in self._terms):
+            raise ValueError("a lexicon term is empty once folded")
         self._index: defaultdict[str, list[_Term]] = defaultdict(list)
+        by_text: defaultdict[str, list[int]] = defaultdict(list)
+        by_folded: defaultdict[str, list[int]] = defaultdict(list)
         for term in self._terms:
+            by_text[term.text].append(term.place)
             f = term.folded
             if term.long:
+                by_folded[f].append(term.place)
                 for key in {f, *(f[:k] + f[k + 1 :] for k in range(len(f)))}:
                     self._index[key].append(term)
         self._max_len = max((len(t.folded) for t in self._terms), default=0) + 1
-        by_folded: defaultdict[str, list[int]] = defaultdict(list)
-        for k, term in enumerate(self._terms):
-            by_folded[term.folded].append(k)
-        self._always = tuple(by_folded.pop("", ()))  # nothing to search for; check each time
-        self._automaton = ahocorasick.Automaton()
-        for folded, indexes in by_folded.items():
-            self._automaton.add_word(folded, tuple(indexes))
-        if by_folded:
-            self._automaton.make_automaton()
+        self._exact, self._folded = _automaton(by_text), _automaton(by_folded)
+        # What counts inside each distinct token (by the tokeniser's spelling of it), and
+        # the terms within one edit of each misspelling candidate.
+        self._in_token: dict[str, tuple[_InToken, _InToken]] = {}
+        self._near: dict[str, tuple[_Term, ...]] = {}
+        self._memo_key = f"matches:{id(self)}"
 
-    def _candidates(self, view: TextView) -> list[_Term]:
-        # An exact match is also a folded one (folding maps characters one by one), so the
-        # terms whose folded form occurs in the folded text are all that can match.
-        found = set(self._always)
-        if len(self._automaton):
-            for _, indexes in self._automaton.iter(view.folded):
-                found.update(indexes)
+    def hits(self, view: TextView, lexicon: int = 0) -> list[Hit]:
+        """Return one lexicon's matched terms; a term inside a longer one of its label is dropped."""
+        matches: _Matches | None = view.memo.get(self._memo_key)  # type: ignore[assignment]
+        if matches is None:
+            matches = view.memo[self._memo_key] = self._matches(view)
+        exact, folded = matches
+        return self._collect(view, exact, folded, *self._ranges[lexicon])
+
+    def _matches(self, view: TextView) -> _Matches:
+        """Per term that matches: where its first counted match starts, exact or folded."""
+        bounds, cache = view.bounds, self._in_token
+        exact: dict[int, int] = {}  # term index -> where its first counted match starts
+        pending: list[tuple[int, _InToken]] = []  # folded matches, by token
+        cached = list(map(cache.get, view.raw))  # in C; a token not seen yet gives None
+        if None in cached:
+            per_token = [
+                found or self._scan_token(token, info)
+                for found, token, info in zip(cached, view.raw, view.infos, strict=True)
+            ]
+        else:
+            per_token = cast(list[tuple[_InToken, _InToken]], cached)
+        for k, found in enumerate(per_token):
+            if found is _NO_MATCH:
+                continue
+            in_exact, in_folded = found
+            start = bounds[k]
+            for index, offset in in_exact:
+                if index not in exact:  # tokens come in order: the first one is the earliest
+                    exact[index] = start + offset
+            if in_folded:
+                pending.append((k, in_folded))
+        if self._exact is not None:
+            _across(self._exact, view.compact, bounds, exact, {})
+        # A folded match counts only for a long term that has no exact match.
+        folded: dict[int, int] = {}
+        if self._folded is not None:
+            fbounds = view.fbounds
+            for k, in_folded in pending:
+                start = fbounds[k]
+                for index, offset in in_folded:
+                    if index not in exact and index not in folded:
+                        folded[index] = start + offset
+            _across(self._folded, view.folded, fbounds, folded, exact)
+        return exact, folded
+
+    def _collect(
+        self, view: TextView, exact: dict[int, int], folded: dict[int, int], lo: int, hi: int
+    ) -> list[Hit]:
         # In lexicon order: which hit is kept, and the order scores are summed in,
         # depend on the order the hits are collected in.
-        terms = self._terms
-        return [terms[k] for k in sorted(found)]
-
-    def hits(self, view: TextView) -> list[Hit]:
-        """Return the matched terms; a term hidden inside a longer one of its label is dropped."""
-        found: dict[tuple[str, str], Hit] = {}
-        compact, bounds, edges = view.compact, view.bounds, view.edges
-        for term in self._candidates(view):
-            j = _find(compact, term.text, bounds, edges, view, False)
-            if j >= 0:
-                found[term.key] = Hit(
-                    j, j + len(term.text), term.label, term.text, term.weight, _EXACT_FACTOR
-                )
-            elif term.long:
-                i = _find(view.folded, term.folded, view.fbounds, view.fedges, view, True)
-                if i >= 0:
-                    s, e = view.to_compact(i), view.to_compact(i + len(term.folded))
-                    found[term.key] = Hit(s, e, term.label, term.text, term.weight, _FOLDED_FACTOR)
-        for hit in self._fuzzy(view):
-            found.setdefault((hit.term, hit.label), hit)
-        return _drop_contained(list(found.values()))
-
-    def _fuzzy(self, view: TextView) -> Iterable[Hit]:
-        index = self._index
-        for i, j, cand in _fuzzy_candidates(view):
-            if len(cand) > self._max_len:
-                continue
-            keys = _deletions(view, cand)
-            if index.keys().isdisjoint(keys):
-                continue  # the usual case, decided in C
-            seen: set[int] = set()
-            for key in keys:
-                for term in index.get(key, ()):
-                    if id(term) not in seen and _within_one(cand, term.folded):
-                        seen.add(id(term))
-                        yield Hit(
-                            view.bounds[i],
-                            view.bounds[j],
-                            term.label,
-                            term.text,
-                            term.weight,
-                            _FUZZY_FACTOR,
+        terms, found = self._terms, {}
+        for index in sorted(exact.keys() | folded.keys()) if folded else sorted(exact):
+            if not lo <= index < hi:
+                continue  # another lexicon's
+            term = terms[index]
+            start = exact.get(index)
+            if start is not None:
+                end, factor = start + len(term.text), _EXACT_FACTOR
+            else:
+                i = folded[index]
+                start, end = view.to_compact(i), view.to_compact(i + len(term.folded))
+                factor = _FOLDED_FACTOR
+            found[term.key] = Hit(start, end, term.label, term.text, term.weight, factor)
+        grams = _fuzzy_candidates(view)
+        if grams:
+            bounds = view.bounds
+            for i, j, cand in grams:
+                near = self._near.get(cand)
+                if near is None:
+                    near = self._near_terms(cand)
+                for term in near:
+                    if lo <= term.place < hi and term.key not in found:
+                        found[term.key] = Hit(
+                            bounds[i], bounds[j], term.label, term.text, term.weight, _FUZZY_FACTOR
                         )
+        hits = list(found.values())
+        return _drop_contained(hits) if len(hits) > 1 else hits
 
-    def scores(self, view: TextView) -> dict[str, float]:
-        """Return the summed weight of the matched terms per label."""
+    def _scan_token(self, token: str, info: TokenInfo) -> tuple[_InToken, _InToken]:
+        """What counts inside one token (worked out once per distinct token)."""
+        lowered, known, folded = info[0], info[1], info[4]
+        in_exact = _first_within(self._exact, lowered, known, True)
+        # Folding has no compound head check: the head's rest needs the unfolded text.
+        in_folded = _first_within(self._folded, folded, known, False)
+        found = (in_exact, in_folded) if in_exact or in_folded else _NO_MATCH
+        if len(self._in_token) >= _CACHE_MAX:
+            self._in_token.clear()
+        self._in_token[token] = found
+        return found
+
+    def _near_terms(self, cand: str) -> tuple[_Term, ...]:
+        """The long terms within one edit of ``cand`` (worked out once per distinct run)."""
+        near: dict[int, _Term] = {}
+        if len(cand) <= self._max_len:
+            index = self._index
+            for key in (cand, *(cand[:k] + cand[k + 1 :] for k in range(len(cand)))):
+                for term in index.get(key, ()):
+                    if term.place not in near and _within_one(cand, term.folded):
+                        near[term.place] = term
+        found = tuple(near[k] for k in sorted(near))
+        if len(self._near) >= _CACHE_MAX:
+            self._near.clear()
+        self._near[cand] = found
+        return found
+
+    def scores(self, view: TextView, lexicon: int = 0) -> dict[str, float]:
+        """Return the summed weight of one lexicon's matched terms per label."""
         out: dict[str, float] = defaultdict(float)
-        for hit in self.hits(view):
+        for hit in self.hits(view, lexicon):
             out[hit.label] += hit.weight * hit.factor
         return dict(out)
+
+
+def _first_within(
+    automaton: ahocorasick.Automaton | None, text: str, known: bool, head: bool
+) -> _InToken:
+    """Per term, the offset of its first match inside the token ``text`` that counts."""
+    found: dict[int, int] = {}
+    if automaton is not None:
+        # Matches come by where they end; those of one term (one length) also by start.
+        for end, (n, indexes) in automaton.iter(text):
+            start = end + 1 - n
+            if indexes[0] not in found and _valid_within(text, start, end + 1, n, known, head):
+                found.update(dict.fromkeys(indexes, start))
+    return tuple(found.items())
+
+
+def _across(
+    automaton: ahocorasick.Automaton,
+    text: str,
+    bounds: list[int],
+    found: dict[int, int],
+    skip: dict[int, int],
+) -> None:
+    """Add to ``found`` the matches in ``text`` that run across token boundaries and count.
+
+    ``bounds`` are the token offsets in ``text``; a term already in ``found`` keeps the
+    earlier start, and the terms in ``skip`` are left out.
+    """
+    k = 0  # the token the current match ends in
+    for end, (n, indexes) in automaton.iter(text):
+        while bounds[k + 1] <= end:
+            k += 1
+        start = end + 1 - n
+        if start >= bounds[k]:
+            continue  # inside one token: read per token
+        start_ok = bounds[bisect_left(bounds, start)] == start
+        if not _valid_across(n, start_ok, end + 1 == bounds[k + 1]):
+            continue
+        for index in indexes:
+            if index not in skip:
+                old = found.get(index)
+                if old is None or start < old:
+                    found[index] = start
 
 
 _Gram = tuple[int, int, str]
@@ -204,37 +327,30 @@ def _fuzzy_candidates(view: TextView) -> list[_Gram]:
 
 
 def _grams(view: TextView) -> list[_Gram]:
-    suspect = view.suspect
-    marked = [k for k, s in enumerate(suspect) if s]
+    infos = view.infos
+    marked = [k for k, info in enumerate(infos) if info[2]]
     if not marked:
         return []
-    known, thai, toks, n = view.known, view.thai, view.ftokens, len(suspect)
-    spans: set[tuple[int, int]] = set()
-    # Only runs that contain a suspect token qualify: the runs around each one.
+    n, spans = len(infos), set()
+    # Only runs that contain a suspect token qualify: the runs around each one, of Thai
+    # tokens only (Latin, digits and punctuation are never part of a misspelt Thai term).
     for s in marked:
-        for i in range(max(0, s - _MAX_NGRAM + 1), s + 1):
-            for j in range(s + 1, min(i + _MAX_NGRAM, n) + 1):
+        lo, hi = s, s + 1  # the Thai tokens within reach on either side
+        while lo > s - _MAX_NGRAM + 1 and lo > 0 and infos[lo - 1][3]:
+            lo -= 1
+        while hi < s + _MAX_NGRAM and hi < n and infos[hi][3]:
+            hi += 1
+        for i in range(lo, s + 1):
+            for j in range(s + 1, min(i + _MAX_NGRAM, hi) + 1):
                 spans.add((i, j))
+    folded, fbounds = view.folded, view.fbounds
     out: list[_Gram] = []
     for i, j in sorted(spans):  # in text order, as the hits they become are kept
         # One token: only an unknown one; a dictionary word is its own word
-        # (สะพาย is not a misspelt สะพาน).  Latin, digits and punctuation are never part of
-        # a misspelt Thai term.
-        if (j - i == 1 and known[i]) or not all(thai[i:j]):
-            continue
-        cand = "".join(toks[i:j])
-        if len(cand) >= _MIN_FOLDED:
-            out.append((i, j, cand))
+        # (สะพาย is not a misspelt สะพาน).
+        if fbounds[j] - fbounds[i] >= _MIN_FOLDED and (j - i > 1 or not infos[i][1]):
+            out.append((i, j, folded[fbounds[i] : fbounds[j]]))
     return out
-
-
-def _deletions(view: TextView, cand: str) -> set[str]:
-    """``cand`` and every string one deletion away from it (per view)."""
-    memo: dict[str, set[str]] = view.memo.setdefault("deletions", {})  # type: ignore[assignment]
-    keys = memo.get(cand)
-    if keys is None:
-        memo[cand] = keys = {cand, *(cand[:k] + cand[k + 1 :] for k in range(len(cand)))}
-    return keys
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:

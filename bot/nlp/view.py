@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar, overload
 from .dictionary import aliases, known_words
 from .tokenizer import stopwords
 
-__all__ = ["TextView", "fold"]
+__all__ = ["TextView", "TokenInfo", "fold"]
 
 _DROPPED = "\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e47"  # tone marks, ์, ็
 _MERGED, _MERGED_INTO = "ศษฐฑฒธณญฎฏภฆฌฬ", "สสททททนยดตพคชล"  # homophone consonants
@@ -57,12 +57,12 @@ def _fold_lower(text: str) -> str:
 # Per distinct token: (lowered canonical form, known, suspect, Thai, folded).  A chat
 # vocabulary is small, so a message's tokens are mostly found here, one lookup each,
 # instead of four lookups each in four passes.  Cleared when full so it stays bounded.
-_TokenInfo = tuple[str, bool, bool, bool, str]
-_INFO: dict[str, _TokenInfo] = {}
+TokenInfo = tuple[str, bool, bool, bool, str]
+_INFO: dict[str, TokenInfo] = {}
 _INFO_MAX = 50_000
 
 
-def _token_info(token: str) -> _TokenInfo:
+def _token_info(token: str) -> TokenInfo:
     lowered = aliases().get(token, token).lower()
     ascii_ = token.isascii()
     known = ascii_ or token in known_words()
@@ -92,11 +92,10 @@ class TextView:
         except KeyError:
             infos = [cache.get(t) or _token_info(t) for t in tokens]
         self.raw = tokens
-        self._infos = infos
+        self.infos = infos
         self.tokens = lowered = [i[0] for i in infos]
         self.compact = "".join(lowered)
         self.bounds = list(accumulate(map(len, lowered), initial=0))
-        self.edges = frozenset(self.bounds)
         self._text = text
         # Matchers keep what they derive from the view here, keyed by their own names.
         self.memo: dict[str, object] = {}
@@ -104,7 +103,7 @@ class TextView:
     @_lazy
     def ftokens(self) -> list[str]:
         """The tokens folded (see :func:`fold`)."""
-        return [i[4] for i in self._infos]
+        return [i[4] for i in self.infos]
 
     @_lazy
     def folded(self) -> str:
@@ -117,24 +116,19 @@ class TextView:
         return list(accumulate(map(len, self.ftokens), initial=0))
 
     @_lazy
-    def fedges(self) -> frozenset[int]:
-        """The token offsets in the folded text, as a set."""
-        return frozenset(self.fbounds)
-
-    @_lazy
     def known(self) -> list[bool]:
         """Per token: Latin, digits and punctuation, or a dictionary word."""
-        return [i[1] for i in self._infos]
+        return [i[1] for i in self.infos]
 
     @_lazy
     def suspect(self) -> list[bool]:
         """Per token: could be a piece of a misspelt word."""
-        return [i[2] for i in self._infos]
+        return [i[2] for i in self.infos]
 
     @_lazy
     def thai(self) -> list[bool]:
         """Per token: not Latin, digits or punctuation."""
-        return [i[3] for i in self._infos]
+        return [i[3] for i in self.infos]
 
     @_lazy
     def clauses(self) -> list[int]:
