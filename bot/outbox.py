@@ -40,6 +40,7 @@ from bot.channels.errors import (
 )
 from bot.liveness import default_instance, is_dead_sender
 from bot.messages import Incoming, load_messages
+from bot.outbox_acks import Acks
 from bot.outbox_alerts import alert_admins, check_quota, late_note
 from bot.outbox_policy import GIVE_UP_AFTER, Gates, backoff
 from storage.queries_messaging import OutboxRow
@@ -90,6 +91,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopped: set[tuple[str, str]] = set()  # (channel, recipient) who blocked the bot
         self._db = asyncio.Lock()
+        self.acks = Acks(store)
 
     def now(self) -> datetime:
         """The store's clock (tests move it)."""
@@ -200,6 +202,7 @@ class Sender:
         # A retry tries the original token first, however old: only LINE knows whether an
         # earlier attempt used it, and a stale token costs one refused call, never a message.
         token = row.reply_token if fresh or row.attempts > 1 else None
+        await self.acks.before_send((row.channel, row.recipient))
         try:
             try:
                 await channel.send(row.recipient, messages, reply_token=token,
@@ -221,7 +224,7 @@ class Sender:
         except Exception as exc:
             await self._failed(rows, exc)
             return
-        await self._ack(rows)
+        self._ack(rows)
 
     async def _used_earlier(self, row: OutboxRow) -> bool:
         """Whether a refused reply token can only mean an earlier attempt of this row used it:
@@ -242,12 +245,14 @@ class Sender:
             return
         channel: Any = self.channels[rows[0].channel]
         messages = load_messages(rows[0].payload)
+        for row in rows:
+            await self.acks.before_send((row.channel, row.recipient))
         try:
             await channel.multicast([r.recipient for r in rows], messages, retry_key=key)
         except Exception as exc:
             await self._failed(rows, exc)
             return
-        await self._ack(rows)
+        self._ack(rows)
 
     async def _paused(self, rows: list[OutboxRow]) -> bool:
         """While a channel (or this one chat) is paused by a 429, rows go back untried."""
@@ -266,7 +271,7 @@ class Sender:
     async def _failed(self, rows: list[OutboxRow], exc: Exception) -> None:
         name, ids, now = rows[0].channel, [r.id for r in rows], self.now()
         if isinstance(exc, AlreadyDelivered):
-            await self._ack(rows)
+            self._ack(rows)
             return
         if isinstance(exc, Throttled):
             until = now + timedelta(seconds=max(exc.retry_after, 0.1))
@@ -311,35 +316,14 @@ class Sender:
         if queued:
             self.wake()
 
-    async def _ack(self, rows: list[OutboxRow]) -> None:
-        """Record rows as sent right after their call, before the next send of theirs.
-
-        Through the store's group commit (`store.run`): acknowledgements that come together
-        share one commit with each other and with inbound messages, without waiting for a
-        batch to fill. A crash leaves unrecorded only the sends whose calls were in flight.
-        """
+    def _ack(self, rows: list[OutboxRow]) -> None:
+        """Record rows as sent, queued right after their call (see bot/outbox_acks.py)."""
         self.metrics.count("sent", rows[0].channel, len(rows))
-        ids = [r.id for r in rows]
-
-        async def mark(tx: Tx) -> None:
-            await tx.outbox_delivered(ids)
-
-        failures = 0
-        while True:
-            try:
-                # Not fsynced alone (WAL keeps it if the process dies); a power cut may
-                # lose it, and the row is then sent again as after a crash mid-call.
-                await self.store.run(mark, durable=False)
-                return
-            except Exception as exc:  # by type: keep trying, or the rows would be resent
-                failures += 1
-                log.error("recording %d sends failed (%s); trying again", len(ids),
-                          type(exc).__name__)  # fmt: skip
-                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+        self.acks.record([r.id for r in rows], [(r.channel, r.recipient) for r in rows])
 
     async def flush(self) -> None:
-        """Every send is recorded before its send returns: nothing to wait for (kept for
-        callers that stop channels and want every delivered row recorded)."""
+        """Wait until every send so far is recorded (before stopping, and in tests)."""
+        await self.acks.flush()
 
     # ---- the loop ----------------------------------------------------------------------
 

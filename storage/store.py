@@ -152,10 +152,15 @@ class Store:
         ``durable=False`` only for what may be lost with the machine's power but not with
         the process (a send's acknowledgement): see ThreadWriter.run.
         """
+        return await self.submit(job, durable=durable)
+
+    def submit(self, job: Job[T], *, durable: bool = True) -> asyncio.Future[T]:
+        """Queue ``job(tx)`` on the per-message path now, in order with every job queued
+        before and after it; await the future for its result (see `run`)."""
         if self.dialect == "sqlite" and asyncio.current_task() in self._holders:
             # The writer would wait for the write lock this task's own tx() holds.
             raise RuntimeError("store.run() called inside store.tx() of the same task")
-        return await self.writer.run(job, durable)
+        return self.writer.submit(job, durable)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:

@@ -116,11 +116,15 @@ class ThreadWriter:
         commits with synchronous=NORMAL: in WAL mode that survives the process dying, only
         not the machine losing power, and it saves the fsync a reply would otherwise cost.
         """
+        return await self.submit(job, durable)
+
+    def submit(self, job: Job[T], durable: bool = True) -> asyncio.Future[T]:
+        """Queue a job now (behind every job queued before it); the future of its outcome."""
         if self._stopping:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put((job, future, durable))
-        return await future
+        return future
 
     @asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
@@ -235,11 +239,15 @@ class LoopWriter:
 
         `durable` is SQLite's matter (see ThreadWriter.run); PostgreSQL commits alike.
         """
+        return await self.submit(job, durable)
+
+    def submit(self, job: Job[T], durable: bool = True) -> asyncio.Future[T]:
+        """Queue a job now (behind every job queued before it); the future of its outcome."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((job, future))
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return future
 
     async def close(self) -> None:
         """Wait for the queued jobs."""

@@ -28,7 +28,7 @@ class _DiesBeforeRecording(Sender):
     """A sender whose process dies right after each call the platform accepted, before the
     send is recorded: the state a kill -9 leaves at the worst moment."""
 
-    async def _ack(self, rows: list[OutboxRow]) -> None:
+    def _ack(self, rows: list[OutboxRow]) -> None:
         return None
 
 
