@@ -156,6 +156,11 @@ class Sender:
 
     async def _run(self, claimed: Claimed) -> None:
         """Multicast groups as one call each; other rows one recipient at a time, in order."""
+        if len(claimed.rows) == 1 and not claimed.groups:  # a reply: no tasks to gather
+            row = claimed.rows[0]
+            if (row.channel, row.recipient) not in self._stopped:
+                await self._guarded(self._send, [row])
+            return
         grouped = {r.id for rows in claimed.groups.values() for r in rows}
         by_person: dict[tuple[str, str], list[OutboxRow]] = {}
         for row in claimed.rows:
