@@ -19,7 +19,7 @@ from bot.channels.errors import (
     ReplyTokenInvalid,
     Throttled,
 )
-from bot.channels.line import LineChannel
+from bot.channels.line import LineChannel, checked_for_line
 from bot.channels.line_errors import part_key, translate
 from bot.channels.line_parse import parse_event
 from bot.channels.line_render import calls, render, split_text, utf16_len
@@ -311,3 +311,19 @@ async def test_multicast_500_a_call_with_retry_keys(line: LineChannel, fake: Fak
     assert [(len(c.body["to"]), c.status) for c in sent] == [(500, 200), (100, 200),
                                                              (500, 409), (100, 409)]  # fmt: skip
     assert all(len(fake.messages_to(u)) == 1 for u in users)
+
+
+def test_a_message_line_would_refuse_fails_before_any_call() -> None:
+    # Bodies go to LINE as built; the SDK's models check them first (its limits), each
+    # distinct quick reply once.
+    def message(data: str) -> dict[str, Any]:
+        action = {"type": "postback", "label": "ส่ง", "data": data, "displayText": "ส่ง"}
+        return {"type": "text", "text": "สรุปรายงาน",
+                "quickReply": {"items": [{"type": "action", "action": action}]}}  # fmt: skip
+
+    good = [[message("send"), message("send")]]
+    assert checked_for_line(good) is good
+    with pytest.raises(ConfigError):
+        checked_for_line([[message("x" * 301)]])  # postback data is at most 300 characters
+    with pytest.raises(ConfigError):
+        checked_for_line([[{"type": "text"}]])  # no text
