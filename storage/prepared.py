@@ -76,15 +76,14 @@ def statements(dialect: str) -> SimpleNamespace:
         .returning(outbox.c.id)
     )  # fmt: skip
     pid = bindparam("person_id", type_=person_scopes.c.person_id.type)
-    in_scope = and_(
-        person_scopes.c.person_id == pid,
-        or_(
-            and_(person_scopes.c.scope == "area", person_scopes.c.ref_id == areas.c.id),
-            and_(person_scopes.c.scope == "district", person_scopes.c.ref_id == areas.c.district_id),
-            and_(person_scopes.c.scope == "province", person_scopes.c.ref_id == districts.c.province_id),
-            person_scopes.c.scope == "all",
-        ),
+    # A scope entry covers an area by the area itself, its district, its province, or all.
+    covers = or_(
+        and_(person_scopes.c.scope == "area", person_scopes.c.ref_id == areas.c.id),
+        and_(person_scopes.c.scope == "district", person_scopes.c.ref_id == areas.c.district_id),
+        and_(person_scopes.c.scope == "province", person_scopes.c.ref_id == districts.c.province_id),
+        person_scopes.c.scope == "all",
     )  # fmt: skip
+    in_scope = and_(person_scopes.c.person_id == pid, covers)
     areas_of_person = (
         select(
             areas.c.id, areas.c.code, areas.c.name, areas.c.district_id,
@@ -100,12 +99,6 @@ def statements(dialect: str) -> SimpleNamespace:
     # Who oversees an area, with the kind of each scope entry that covers it: one query
     # for what was one query per supervisor and admin (a problem's notice runs it).
     area_id = bindparam("area_id", type_=areas.c.id.type)
-    covers = or_(
-        and_(person_scopes.c.scope == "area", person_scopes.c.ref_id == areas.c.id),
-        and_(person_scopes.c.scope == "district", person_scopes.c.ref_id == areas.c.district_id),
-        and_(person_scopes.c.scope == "province", person_scopes.c.ref_id == districts.c.province_id),
-        person_scopes.c.scope == "all",
-    )  # fmt: skip
     overseers = (
         select(people.c.id, people.c.name, people.c.role, people.c.language, people.c.active,
                person_scopes.c.scope)
