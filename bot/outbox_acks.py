@@ -29,6 +29,7 @@ class Acks:
         self.store = store
         self._pending: set[asyncio.Task[None]] = set()
         self._last: dict[Recipient, asyncio.Task[None]] = {}
+        self.retry_pause = 0.5  # seconds before the first retry of a failed record, doubling
 
     def record(self, ids: list[int], recipients: list[Recipient]) -> None:
         """Queue the record of these rows as sent (now, before anything queued later)."""
@@ -36,9 +37,14 @@ class Acks:
         async def mark(tx: Tx) -> None:
             await tx.outbox_delivered(ids)
 
-        # Not fsynced alone (WAL keeps it if the process dies); a power cut may lose it,
-        # and the row is then sent again as after a crash mid-call.
-        queued = self.store.submit(mark, durable=False)
+        try:
+            # Not fsynced alone (WAL keeps it if the process dies); a power cut may lose
+            # it, and the row is then sent again as after a crash mid-call.
+            queued: asyncio.Future[None] | None = self.store.submit(mark, durable=False)
+        except Exception as exc:  # e.g. the store is closing: tried again below
+            log.error("recording %d sends failed (%s); trying again", len(ids),
+                      type(exc).__name__)  # fmt: skip
+            queued = None
         task = asyncio.ensure_future(self._settle(queued, mark, len(ids)))
         self._pending.add(task)
         for to in recipients:
@@ -62,15 +68,19 @@ class Acks:
             if self._last.get(to) is done:
                 del self._last[to]
 
-    async def _settle(self, queued: asyncio.Future[None], mark: Job[None], count: int) -> None:
+    async def _settle(
+        self, queued: asyncio.Future[None] | None, mark: Job[None], count: int
+    ) -> None:
         failures = 0
         while True:
             try:
+                if queued is None:
+                    failures += 1
+                    await asyncio.sleep(min(30.0, self.retry_pause * 2**failures))
+                    queued = self.store.submit(mark, durable=False)
                 await queued
                 return
             except Exception as exc:  # by type: keep trying, or the rows would be resent
-                failures += 1
                 log.error("recording %d sends failed (%s); trying again", count,
                           type(exc).__name__)  # fmt: skip
-                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
-                queued = self.store.submit(mark, durable=False)
+                queued = None

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import pytest
+
 from bot.channels.telegram_transport import Pacer
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.outbox_cli import dead, retry
 from bot.outbox_policy import BACKOFF_CAP, backoff
 from bot.runtime import Runtime
+from storage.store import Tx
 from tests.fake_line import FakeLine
 from tests.fake_telegram import FakeTelegram
 
@@ -188,3 +191,30 @@ async def test_a_429_in_one_chats_burst_pauses_that_chat_only_while_the_others_g
     await wired.sender.deliver()
     assert [s.text for s in fake_tg.chats[chat]] == ["ข้อความ a", "ข้อความ b", "ข้อความ c"]
     assert telegram.pause.clock() > refused_at and await statuses(wired) == {"sent": 33}
+
+
+async def test_a_send_whose_record_fails_is_recorded_on_a_retry_and_not_sent_again(
+    wired: Runtime, fake_tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    members = await people(wired, "telegram", 2)
+    await queue(wired, members)
+    # Three refusals: a shared batch that fails is re-run job by job, so at least one of
+    # the two records fails on its own and is tried again.
+    failing = {"left": 3}
+    delivered = Tx.outbox_delivered
+
+    async def flaky(tx: Tx, ids: list[int]) -> None:
+        if failing["left"]:
+            failing["left"] -= 1
+            raise OSError("disk I/O error")  # the database refuses the record
+        await delivered(tx, ids)
+
+    monkeypatch.setattr(Tx, "outbox_delivered", flaky)
+    wired.sender.acks.retry_pause = 0.0
+    assert await wired.sender.deliver() == 2
+    await wired.sender.flush()
+    assert failing["left"] == 0 and await statuses(wired) == {"sent": 2}
+    assert "sends failed (OSError); trying again" in caplog.text
+    await wired.sender.deliver()
+    assert [len(fake_tg.chats[int(m.user)]) for m in members] == [1, 1]  # nobody twice
