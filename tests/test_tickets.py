@@ -105,6 +105,23 @@ async def test_supervisor_moves_a_problem_and_the_reporter_hears_each_change(
     assert all("note" not in a["detail"] for a in audit)  # free text stays out of the audit log
 
 
+async def test_the_office_named_is_the_scope_through_which_a_supervisor_covers_the_area(
+    runtime: Runtime,
+) -> None:
+    # She looks after one Yala area and the whole of Pattani: a Pattani problem is her
+    # province team's, not a district team's (her area entry is elsewhere).
+    async with runtime.store.tx() as tx:
+        yala_area = await tx.area_by_code("YLA01")
+        pattani = await tx.find_province("ปัตตานี")
+    assert yala_area is not None
+    await person(runtime, "telegram", "U-s", role="supervisor", name="ผู้ดูแล ทดสอบ",
+                 scope=[["area", yala_area.id], ["province", pattani]])  # fmt: skip
+    coordinator = await person(runtime, "line", "U-c")
+    await file_problem(coordinator, "งบประมาณกิจกรรมยังไม่ได้รับการเบิกจ่าย จัดเวทีไม่ได้")
+    assert "ทีมผู้ดูแลพื้นที่จังหวัดปัตตานี" in coordinator.text
+    assert "ทีมผู้ดูแลพื้นที่อำเภอ" not in coordinator.text
+
+
 async def test_a_forged_press_from_outside_the_scope_is_refused_and_audited(
     runtime: Runtime,
 ) -> None:
