@@ -42,7 +42,7 @@ from inbound_report import Result, print_mix, print_profile, print_table, writer
 from sqlalchemy import text  # noqa: E402
 from workload import Msg  # noqa: E402
 
-from bot import nlp  # noqa: E402
+from bot import heap, nlp  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.demo import DEMO_AREAS, load_demo  # noqa: E402
 from bot.messages import Incoming, Outgoing  # noqa: E402
@@ -137,6 +137,8 @@ async def prasan_runtime(workdir: Path, coordinators: int) -> tuple[Runtime, Nul
                                          [["area", area_ids[u % len(area_ids)]]])  # fmt: skip
             ident = await tx.ensure_identity("bench", f"c{u}")
             await tx.update_identity(ident.id, person_id=pid)
+    nlp.warm_up()
+    heap.settle()  # as `prasan run` does once started
     return runtime, channel
 
 

@@ -9,6 +9,7 @@ import io
 import logging
 import sys
 
+from bot import heap
 from bot.channels.console import ConsoleChannel
 from bot.cli_console import remember_buttons, restore_buttons
 from bot.cli_text import t
@@ -51,6 +52,7 @@ async def _serve(settings: Settings, *, web: bool, worker: bool) -> int:
         # so no reply leased by this run is taken for a dead one.
         await runtime.sender.start()
         await runtime.add_configured_channels(receive=web)
+        heap.settle()  # after the SDKs' imports and the dictionaries: see bot/heap.py
         if not runtime.channels:
             log.warning("no chat channel configured: set TELEGRAM_BOT_TOKEN and/or "
                         "LINE_CHANNEL_SECRET + LINE_CHANNEL_ACCESS_TOKEN (try `prasan console`)")  # fmt: skip
