@@ -60,6 +60,18 @@ async def audience_reach(ctx: Ctx, draft: Draft) -> tuple[str, Reach]:
     )
 
 
+async def reach_or_retarget(ctx: Ctx, draft: Draft) -> tuple[str, Reach] | str:
+    """(description, reach) of the chosen audience; or, when nobody registered is in it,
+    the state of choosing recipients again (it says why)."""
+    who, reach = await audience_reach(ctx, draft)
+    if not reach.person_ids:
+        draft["targets"] = []
+        draft["notice"] = ctx.t("Nobody is registered in {who} yet. Please choose other "
+                                "recipients.", who=who)  # fmt: skip
+        return T.TARGET
+    return who, reach
+
+
 def done_button(ctx: Ctx) -> Button:
     """Finish choosing."""
     return Button(ctx.t("✅ Done"), "aud:done")

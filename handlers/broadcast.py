@@ -12,7 +12,7 @@ from enum import StrEnum
 from bot.audience import parse_moment, reach_line
 from bot.dates import format_datetime
 from bot.messages import Button, Outgoing
-from handlers.audience_steps import T, audience_reach, target_steps, targets_of
+from handlers.audience_steps import T, audience_reach, reach_or_retarget, target_steps, targets_of
 from handlers.context import MAX_TEXT, Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step
 from handlers.menu import main_menu
@@ -55,12 +55,10 @@ def _when_buttons(ctx: Ctx) -> list[Button]:
 
 async def ask_when(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
     """Shows the preview with counts per chat app; asks now or later."""
-    who, reach = await audience_reach(ctx, draft)
-    if not reach.person_ids:
-        draft["targets"] = []
-        draft["notice"] = ctx.t("Nobody is registered in {who} yet. Please choose other "
-                                "recipients.", who=who)  # fmt: skip
-        return T.TARGET
+    got = await reach_or_retarget(ctx, draft)
+    if isinstance(got, str):
+        return got
+    who, reach = got
     lines = [
         ctx.t("📢 Preview:"),
         excerpt(draft["text"]),

@@ -12,7 +12,7 @@ from enum import StrEnum
 from bot.audience import parse_moment, reach_line
 from bot.meeting_notices import details
 from bot.messages import Button, Outgoing
-from handlers.audience_steps import T, audience_reach, target_steps, targets_of
+from handlers.audience_steps import T, reach_or_retarget, target_steps, targets_of
 from handlers.context import Ctx, cancel_button, no_words, pick, strip_controls
 from handlers.flow import Done, Draft, Flow, Invalid, Step
 from handlers.menu import main_menu
@@ -145,12 +145,10 @@ def _confirm_buttons(ctx: Ctx) -> list[Button]:
 
 async def ask_confirm(ctx: Ctx, draft: Draft) -> list[Outgoing] | str:
     """Shows the meeting and whom it invites."""
-    who, reach = await audience_reach(ctx, draft)
-    if not reach.person_ids:
-        draft["targets"] = []
-        draft["notice"] = ctx.t("Nobody is registered in {who} yet. Please choose other "
-                                "recipients.", who=who)  # fmt: skip
-        return T.TARGET
+    got = await reach_or_retarget(ctx, draft)
+    if isinstance(got, str):
+        return got
+    who, reach = got
     lines = [
         ctx.t("📅 New meeting — please check:"),
         *details(ctx.t, draft_meeting(draft), ctx.tz),
