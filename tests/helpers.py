@@ -91,6 +91,19 @@ async def prasan_cli(env: dict[str, str], cwd: Path, *args: str, within: float =
     return out.decode()
 
 
+async def start_prasan(
+    env: dict[str, str], cwd: Path, *args: str
+) -> tuple[asyncio.subprocess.Process, Path]:
+    """`python -m bot *args` left running (e.g. `run`), its log (stderr) in cwd/run.log."""
+    log_path = cwd / "run.log"
+    with log_path.open("wb") as log_file:  # the child keeps its own handle
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
+        )  # fmt: skip
+    return proc, log_path
+
+
 async def wait_until(
     check: Callable[[], bool], what: str, within: float = 30, every: float = 0.05
 ) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from bot.i18n import translator
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine
 from tests.fake_telegram import FakeTelegram, Person
-from tests.helpers import listening_port, prasan_cli, wait_until
+from tests.helpers import listening_port, prasan_cli, start_prasan, wait_until
 from tests.line_support import Phone as LinePhone
 from tests.telegram_support import Phone as TelegramPhone
 
@@ -48,12 +47,7 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
                                        "--area", "PTN01")).strip().splitlines()[-1]  # fmt: skip
         supervisor_code = (await prasan_cli(env, tmp_path, "invite", "--role", "supervisor",
                                       "--province", "ปัตตานี")).strip().splitlines()[-1]  # fmt: skip
-        log_path = tmp_path / "run.log"
-        with log_path.open("wb") as log_file:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-                stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
-            )  # fmt: skip
+        proc, log_path = await start_prasan(env, tmp_path, "run")
         # PORT=0: the server binds a free port and says which (no pick-then-release race).
         port = await listening_port(log_path)
         base = f"http://127.0.0.1:{port}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,7 +27,7 @@ from storage.schema import outbox, reports
 from storage.store import utcnow
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine
-from tests.helpers import listening_port, make_invite, prasan_cli
+from tests.helpers import listening_port, make_invite, prasan_cli, start_prasan
 from tests.line_support import GROUP, Phone, person_id_of, registered
 
 # Fixtures: imported by name (`x as x` re-exports them) for pytest to find here.
@@ -192,12 +191,7 @@ async def test_prasan_run_serves_a_coordinator_end_to_end(
     code = await prasan_cli(env, tmp_path, "invite", "--role", "coordinator", "--area", "PTN01")
     code = code.strip().splitlines()[-1]
 
-    log_path = tmp_path / "run.log"
-    with log_path.open("wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
-        )  # fmt: skip
+    proc, log_path = await start_prasan(env, tmp_path, "run")
     try:
         # PORT=0: the server binds a free port and says which (no pick-then-release race).
         base = f"http://127.0.0.1:{await listening_port(log_path)}"

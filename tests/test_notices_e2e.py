@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from bot.i18n import translator
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine, sign
 from tests.fake_telegram import FakeTelegram, Person
-from tests.helpers import listening_port, prasan_cli, wait_until
+from tests.helpers import listening_port, prasan_cli, start_prasan, wait_until
 
 pytestmark = pytest.mark.slow
 T = translator("th")
@@ -119,22 +118,17 @@ async def test_an_admin_broadcasts_to_a_province_and_runs_a_meeting_on_both_apps
     for area, name in (("PTN01", "อามีนะห์"), ("PTN02", "บี"), ("PTN01", "ซีตี"), ("YLA01", "ดี")):
         codes.append(await invite(env, tmp_path, "--role", "coordinator", "--area", area,
                                   "--name", name))  # fmt: skip
-    log_path = tmp_path / "run.log"
-    with log_path.open("wb") as log_file:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
-        )  # fmt: skip
-        try:
-            port = await listening_port(log_path)
-            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
-                await asyncio.wait_for(scenario(http, line_fake, tg_fake, codes), 300)
-        finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.wait(), 30)
-            await line_fake.close()
-            await tg_fake.close()
+    proc, log_path = await start_prasan(env, tmp_path, "run")
+    try:
+        port = await listening_port(log_path)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            await asyncio.wait_for(scenario(http, line_fake, tg_fake, codes), 300)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+        await line_fake.close()
+        await tg_fake.close()
     log = log_path.read_text()
     assert proc.returncode == 0 and "stopped cleanly" in log, log
     assert "ประชุมสรุปงาน" not in log and "ห้องประชุมศาลากลาง" not in log
