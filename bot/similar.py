@@ -8,8 +8,9 @@ labelled pairs in tests/data/similar_pairs.csv (precision and recall in the READ
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 THRESHOLD = 0.3
 MAX_LINKS = 3  # a notice names at most this many
@@ -28,10 +29,49 @@ def most_similar(
     threshold: float = THRESHOLD, limit: int = MAX_LINKS,
 ) -> list[tuple[int, float]]:  # fmt: skip
     """Candidates at or above the threshold, most similar first (ties: the older first)."""
-    mine = set(terms)
-    scored = [(cid, similarity(mine, other)) for cid, other in candidates]
-    kept = [(cid, round(score, 3)) for cid, score in scored if score >= threshold]
-    return sorted(kept, key=lambda p: (-p[1], p[0]))[:limit]
+    return _best(frozenset(terms), [(cid, frozenset(other)) for cid, other in candidates],
+                 threshold, limit)  # fmt: skip
+
+
+@lru_cache(maxsize=16_384)
+def stored_terms(search_text: str) -> frozenset[str]:
+    """A stored report's search terms (reports.search_text, space-separated) as a set.
+
+    Kept per text: every new problem is compared with every open one, and the open ones'
+    texts rarely change.
+    """
+    return frozenset(search_text.split())
+
+
+def most_similar_stored(
+    terms: Iterable[str], candidates: Sequence[tuple[int, str]],
+    threshold: float = THRESHOLD, limit: int = MAX_LINKS,
+) -> list[tuple[int, float]]:  # fmt: skip
+    """`most_similar` over stored problems given as (id, search_text)."""
+    return _best(frozenset(terms), [(cid, stored_terms(text)) for cid, text in candidates],
+                 threshold, limit)  # fmt: skip
+
+
+def _best(
+    mine: frozenset[str], candidates: list[tuple[int, frozenset[str]]], threshold: float,
+    limit: int,
+) -> list[tuple[int, float]]:  # fmt: skip
+    n = len(mine)
+    if not n:
+        return []
+    kept = []
+    for cid, other in candidates:
+        m = len(other)
+        # |A∩B| / |A∪B| <= min(n, m) / max(n, m) (also in floating point: division is
+        # monotonic), so many pairs are ruled out by size alone.
+        if not m or min(n, m) / max(n, m) < threshold:
+            continue
+        shared = len(mine & other)
+        score = shared / (n + m - shared)
+        if score >= threshold:
+            kept.append((cid, round(score, 3)))
+    kept.sort(key=lambda p: (-p[1], p[0]))
+    return kept[:limit]
 
 
 @dataclass(frozen=True)
