@@ -19,7 +19,7 @@ from bot.channels.errors import (
     ReplyTokenInvalid,
     Throttled,
 )
-from bot.channels.line import LineChannel, checked_for_line
+from bot.channels.line import LineChannel, _config, checked_for_line
 from bot.channels.line_errors import part_key, translate
 from bot.channels.line_parse import parse_event
 from bot.channels.line_render import calls, render, split_text, utf16_len
@@ -273,6 +273,24 @@ async def test_unreachable_line_is_a_connection_failure(runtime: Runtime) -> Non
             await channel.send("U1", [Outgoing("x")])
     finally:
         await channel.stop()
+
+
+async def test_calls_do_not_look_up_the_environment_but_a_proxy_in_it_is_used(
+    line: LineChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK's session trusted the environment: each call read proxies and ~/.netrc in a
+    # thread first. The session now does not; a proxy set in the environment is read once.
+    assert line._api_client.rest_client.pool_manager.trust_env is False
+    assert line._data_client.rest_client.pool_manager.trust_env is False
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert _config("https://api.line.me", TOKEN).proxy is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://prasan:s3cret@proxy.example:3128")
+    config = _config("https://api.line.me/", TOKEN)
+    assert config.proxy == "http://proxy.example:3128"
+    assert config.proxy_headers == {"Proxy-Authorization": "Basic cHJhc2FuOnMzY3JldA=="}
+    monkeypatch.setenv("NO_PROXY", "api.line.me")
+    assert _config("https://api.line.me", TOKEN).proxy is None
 
 
 async def test_long_text_is_split(line: LineChannel, fake: FakeLine) -> None:

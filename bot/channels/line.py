@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
+from aiohttp.helpers import get_env_proxy_for_url
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiException,
@@ -30,6 +31,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.webhook import WebhookParser
 from pydantic import ValidationError
+from yarl import URL
 
 from bot.channels.errors import AlreadyDelivered, ConfigError, ConnectionFailed, Throttled
 from bot.channels.line_errors import ContentTooLarge, part_key, translate
@@ -85,8 +87,8 @@ class LineChannel:
         self.parser = WebhookParser(secret)
         self._token = token
         # One client per host (messaging, data), so a fake or a proxy can stand in for both.
-        self._api_client = AsyncApiClient(_config(api_url, token))
-        self._data_client = AsyncApiClient(_config(data_url, token))
+        self._api_client = _without_env_lookups(AsyncApiClient(_config(api_url, token)))
+        self._data_client = _without_env_lookups(AsyncApiClient(_config(data_url, token)))
         self.api = AsyncMessagingApi(self._api_client)
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -297,7 +299,31 @@ async def start_channel(runtime: Runtime, receive: bool) -> LineChannel:
 
 
 def _config(host: str, token: str) -> Configuration:
-    return Configuration(host=host.rstrip("/"), access_token=token)
+    config = Configuration(host=host.rstrip("/"), access_token=token)
+    # A proxy from the environment (HTTPS_PROXY, NO_PROXY), read once: see _without_env_lookups.
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(config.host))
+    except LookupError:
+        return config
+    config.proxy = str(proxy)
+    if auth is not None:
+        config.proxy_headers = {"Proxy-Authorization": auth.encode()}
+    return config
+
+
+def _without_env_lookups(client: AsyncApiClient) -> AsyncApiClient:
+    """The SDK's client on an aiohttp session that does not consult the environment per call.
+
+    The SDK opens its session with trust_env=True, so every call looked up proxies and
+    ~/.netrc in the default thread pool first: two thread hand-offs per reply, about a sixth
+    of `prasan web`'s CPU under load (py-spy, benchmarks/bench_line_ceiling.py). `_config`
+    reads the proxy once instead; the connector (pool size, TLS settings) is kept.
+    """
+    rest = client.rest_client
+    old: aiohttp.ClientSession = rest.pool_manager
+    rest.pool_manager = aiohttp.ClientSession(connector=old.connector, trust_env=False)
+    old.detach()  # the new session owns (and closes) the connector
+    return client
 
 
 @lru_cache(maxsize=512)
