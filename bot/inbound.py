@@ -62,7 +62,8 @@ class Inbound:
                 await tx.inbox_add(inc.channel, inc.event_id or "", inc.to_json()) for inc in events
             ]
 
-        return await self.store.run(add)
+        # Urgent: the platform waits for our 200 while earlier messages are still queued.
+        return await self.store.run(add, urgent=True)
 
     async def receive(self, inc: Incoming) -> list[int]:
         """Record, process and reply (polling, console); returns the queued outbox ids."""

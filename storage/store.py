@@ -146,21 +146,24 @@ class Store:
             return cls(engine, make_sqlite_engine(url))
         return cls(engine)
 
-    async def run(self, job: Job[T], *, durable: bool = True) -> T:
+    async def run(self, job: Job[T], *, durable: bool = True, urgent: bool = False) -> T:
         """Run ``job(tx)`` on the per-message path; returns after its transaction committed.
 
         ``durable=False`` only for what may be lost with the machine's power but not with
-        the process (a send's acknowledgement): see ThreadWriter.run.
+        the process (a send's acknowledgement): see ThreadWriter.run.  ``urgent`` for what
+        a platform waits on (a webhook's inbox write): see ThreadWriter.submit.
         """
-        return await self.submit(job, durable=durable)
+        return await self.submit(job, durable=durable, urgent=urgent)
 
-    def submit(self, job: Job[T], *, durable: bool = True) -> asyncio.Future[T]:
+    def submit(
+        self, job: Job[T], *, durable: bool = True, urgent: bool = False
+    ) -> asyncio.Future[T]:
         """Queue ``job(tx)`` on the per-message path now, in order with every job queued
         before and after it; await the future for its result (see `run`)."""
         if self.dialect == "sqlite" and asyncio.current_task() in self._holders:
             # The writer would wait for the write lock this task's own tx() holds.
             raise RuntimeError("store.run() called inside store.tx() of the same task")
-        return self.writer.submit(job, durable)
+        return self.writer.submit(job, durable, urgent)
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:

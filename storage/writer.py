@@ -16,6 +16,7 @@ loop.  On PostgreSQL the same batching runs as a task on the loop over asyncpg.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import queue
 import threading
@@ -44,6 +45,13 @@ MAX_BATCH = 16
 LOCK_LOG_EVERY = 10.0
 
 _Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
+
+
+class _Wake:
+    """Queued with an urgent job: wakes the writer, which takes the urgent jobs first."""
+
+
+_WAKE = _Wake()
 _Begin = Callable[[], AbstractAsyncContextManager["Tx"]]
 
 
@@ -103,27 +111,37 @@ class ThreadWriter:
     ) -> None:
         self._engine = engine
         self._make_tx = make_tx
-        self._queue: queue.SimpleQueue[_Item | _Pause | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item | _Pause | _Wake | None] = queue.SimpleQueue()
+        self._urgent: collections.deque[_Item] = collections.deque()  # see submit's `urgent`
         self._stopping = False
         self.commits = 0  # transactions committed so far (tests and benchmarks read it)
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
-    async def run(self, job: Job[T], durable: bool = True) -> T:
+    async def run(self, job: Job[T], durable: bool = True, urgent: bool = False) -> T:
         """Queue a job and wait until its transaction committed; its result or error.
 
         `durable=False` (a send's acknowledgement): when a batch holds only such jobs it
         commits with synchronous=NORMAL: in WAL mode that survives the process dying, only
         not the machine losing power, and it saves the fsync a reply would otherwise cost.
         """
-        return await self.submit(job, durable)
+        return await self.submit(job, durable, urgent)
 
-    def submit(self, job: Job[T], durable: bool = True) -> asyncio.Future[T]:
-        """Queue a job now (behind every job queued before it); the future of its outcome."""
+    def submit(self, job: Job[T], durable: bool = True, urgent: bool = False) -> asyncio.Future[T]:
+        """Queue a job now (behind every job queued before it); the future of its outcome.
+
+        `urgent` (a webhook's inbox write, which the platform waits on for its 200): the job
+        goes into the next batch, ahead of the queued messages, so a burst of work does not
+        delay the answer; urgent jobs keep their order among themselves.
+        """
         if self._stopping:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put((job, future, durable))
+        if urgent:
+            self._urgent.append((job, future, durable))
+            self._queue.put(_WAKE)
+        else:
+            self._queue.put((job, future, durable))
         return future
 
     @asynccontextmanager
@@ -149,19 +167,24 @@ class ThreadWriter:
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
         conn = self._engine.connect()
-        pending: _Item | _Pause | None = None  # taken while forming a batch, handled next
+        pending: _Item | _Pause | _Wake | None = None  # taken while forming a batch
         try:
             while True:
                 item = pending if pending is not None else self._queue.get()
                 pending = None
-                if item is None:
-                    return
                 if isinstance(item, _Pause):
                     # Outside any transaction: the lock is free for store.tx().
                     self._post([item.future], [(True, None)])
                     item.resume.wait()
                     continue
-                batch = [item]
+                batch = self._take_urgent([])
+                if item is None:  # closing: what jumped the queue still runs
+                    while batch:
+                        self._run(loop, conn, batch)
+                        batch = self._take_urgent([])
+                    return
+                if not isinstance(item, _Wake):
+                    batch.append(item)
                 while len(batch) < MAX_BATCH:
                     try:
                         more = self._queue.get_nowait()
@@ -170,24 +193,36 @@ class ThreadWriter:
                     if more is None or isinstance(more, _Pause):
                         pending = more
                         break
-                    batch.append(more)
-                jobs = [job for job, _, _ in batch]
-                relaxed = not any(durable for _, _, durable in batch)
-                try:
-                    if relaxed:
-                        _synchronous(conn, "NORMAL")
-                    outcomes = loop.run_until_complete(run_batch(lambda: self._begin(conn), jobs))
-                except BaseException as exc:  # the writer itself failed: tell every caller
-                    outcomes = [(False, exc)] * len(batch)
-                    if not isinstance(exc, Exception):
-                        raise
-                finally:
-                    if relaxed:
-                        _synchronous(conn, "FULL")
-                self._post([future for _, future, _ in batch], outcomes)
+                    if isinstance(more, _Wake):
+                        self._take_urgent(batch)
+                    else:
+                        batch.append(more)
+                if batch:
+                    self._run(loop, conn, batch)
         finally:
             conn.close()
             loop.close()
+
+    def _take_urgent(self, batch: list[_Item]) -> list[_Item]:
+        while self._urgent and len(batch) < MAX_BATCH:
+            batch.append(self._urgent.popleft())
+        return batch
+
+    def _run(self, loop: asyncio.AbstractEventLoop, conn: Any, batch: list[_Item]) -> None:
+        jobs = [job for job, _, _ in batch]
+        relaxed = not any(durable for _, _, durable in batch)
+        try:
+            if relaxed:
+                _synchronous(conn, "NORMAL")
+            outcomes = loop.run_until_complete(run_batch(lambda: self._begin(conn), jobs))
+        except BaseException as exc:  # the writer itself failed: tell every caller
+            outcomes = [(False, exc)] * len(batch)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            if relaxed:
+                _synchronous(conn, "FULL")
+        self._post([future for _, future, _ in batch], outcomes)
 
     @asynccontextmanager
     async def _begin(self, conn: Any) -> AsyncIterator[Tx]:
@@ -231,20 +266,25 @@ class LoopWriter:
         self._engine = engine
         self._make_tx = make_tx
         self._pending: list[tuple[Job[Any], asyncio.Future[Any]]] = []
+        self._urgent = 0  # how many of the pending jobs, at its head, are urgent
         self._task: asyncio.Task[None] | None = None
         self.commits = 0  # transactions committed so far (tests and benchmarks read it)
 
-    async def run(self, job: Job[T], durable: bool = True) -> T:
+    async def run(self, job: Job[T], durable: bool = True, urgent: bool = False) -> T:
         """Queue a job and wait until its transaction committed; its result or error.
 
         `durable` is SQLite's matter (see ThreadWriter.run); PostgreSQL commits alike.
         """
-        return await self.submit(job, durable)
+        return await self.submit(job, durable, urgent)
 
-    def submit(self, job: Job[T], durable: bool = True) -> asyncio.Future[T]:
-        """Queue a job now (behind every job queued before it); the future of its outcome."""
+    def submit(self, job: Job[T], durable: bool = True, urgent: bool = False) -> asyncio.Future[T]:
+        """Queue a job now; the future of its outcome (`urgent`: see ThreadWriter.submit)."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((job, future))
+        if urgent:
+            self._pending.insert(self._urgent, (job, future))
+            self._urgent += 1
+        else:
+            self._pending.append((job, future))
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
         return future
@@ -257,6 +297,7 @@ class LoopWriter:
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            self._urgent = max(0, self._urgent - len(batch))
             try:
                 outcomes = await run_batch(self._begin, [job for job, _ in batch])
             except Exception as exc:
