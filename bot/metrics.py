@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import (
@@ -44,6 +44,7 @@ class OutboxMetrics:
                 ("blocked", "Rows not sent because the recipient blocked the bot"),
             )
         }
+        self._children: dict[tuple[str, str], Any] = {}
         self.depth = Gauge(
             "prasan_outbox_queue_depth",
             "Rows per channel and status",
@@ -69,7 +70,10 @@ class OutboxMetrics:
 
     def count(self, outcome: str, channel: str, n: int = 1) -> None:
         """Add `n` to an outcome's counter."""
-        self._counters[outcome].labels(channel=channel).inc(n)
+        child = self._children.get((outcome, channel))
+        if child is None:  # labels() costs a lock and a dict build: once per pair, not per send
+            child = self._children[outcome, channel] = self._counters[outcome].labels(channel)
+        child.inc(n)
 
     def value(self, outcome: str, channel: str) -> float:
         """An outcome's count so far (tests, `prasan outbox status`)."""

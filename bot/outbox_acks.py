@@ -27,8 +27,10 @@ class Acks:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._pending: set[asyncio.Task[None]] = set()
-        self._last: dict[Recipient, asyncio.Task[None]] = {}
+        # A record is the writer's future while all goes well (no task per send: this is on
+        # every reply's path) and a retrying task once its first attempt failed.
+        self._pending: set[asyncio.Future[None]] = set()
+        self._last: dict[Recipient, asyncio.Future[None]] = {}
         self.retry_pause = 0.5  # seconds before the first retry of a failed record, doubling
 
     def record(self, ids: list[int], recipients: list[Recipient]) -> None:
@@ -40,47 +42,66 @@ class Acks:
         try:
             # Not fsynced alone (WAL keeps it if the process dies); a power cut may lose
             # it, and the row is then sent again as after a crash mid-call.
-            queued: asyncio.Future[None] | None = self.store.submit(mark, durable=False)
+            queued: asyncio.Future[None] = self.store.submit(mark, durable=False)
         except Exception as exc:  # e.g. the store is closing: tried again below
             log.error("recording %d sends failed (%s); trying again", len(ids),
                       type(exc).__name__)  # fmt: skip
-            queued = None
-        task = asyncio.ensure_future(self._settle(queued, mark, len(ids)))
-        self._pending.add(task)
-        for to in recipients:
-            self._last[to] = task
-        task.add_done_callback(lambda done: self._forget(done, recipients))
+            self._track(asyncio.ensure_future(self._retry(mark, len(ids))), recipients)
+            return
+        self._track(queued, recipients, (mark, len(ids)))
 
     async def before_send(self, to: Recipient) -> None:
         """Wait until the recipient's previous send is recorded."""
-        last = self._last.get(to)
-        if last is not None and not last.done():
-            await asyncio.shield(last)
+        while (last := self._last.get(to)) is not None and not last.done():
+            try:
+                await asyncio.shield(last)
+            except Exception:  # its first attempt failed: the retry now stands in for it
+                continue
 
     async def flush(self) -> None:
         """Wait for every record on its way."""
         while self._pending:
-            await asyncio.gather(*self._pending)
+            await asyncio.gather(*self._pending, return_exceptions=True)
 
-    def _forget(self, done: asyncio.Task[None], recipients: list[Recipient]) -> None:
+    def _track(
+        self, record: asyncio.Future[None], recipients: list[Recipient],
+        retry: tuple[Job[None], int] | None = None,
+    ) -> None:  # fmt: skip
+        self._pending.add(record)
+        for to in recipients:
+            self._last[to] = record
+        record.add_done_callback(lambda done: self._done(done, recipients, retry))
+
+    def _done(
+        self, done: asyncio.Future[None], recipients: list[Recipient],
+        retry: tuple[Job[None], int] | None,
+    ) -> None:  # fmt: skip
         self._pending.discard(done)
+        failed = not done.cancelled() and done.exception() is not None
+        if failed and retry is not None:
+            mark, count = retry
+            exc = done.exception()
+            log.error("recording %d sends failed (%s); trying again", count,
+                      type(exc).__name__)  # fmt: skip
+            task = asyncio.ensure_future(self._retry(mark, count))
+            self._pending.add(task)
+            for to in recipients:
+                if self._last.get(to) is done:
+                    self._last[to] = task
+            task.add_done_callback(lambda t: self._done(t, recipients, None))
+            return
         for to in recipients:
             if self._last.get(to) is done:
                 del self._last[to]
 
-    async def _settle(
-        self, queued: asyncio.Future[None] | None, mark: Job[None], count: int
-    ) -> None:
+    async def _retry(self, mark: Job[None], count: int) -> None:
         failures = 0
         while True:
+            failures += 1
+            await asyncio.sleep(min(30.0, self.retry_pause * 2**failures))
             try:
-                if queued is None:
-                    failures += 1
-                    await asyncio.sleep(min(30.0, self.retry_pause * 2**failures))
-                    queued = self.store.submit(mark, durable=False)
-                await queued
+                await self.store.submit(mark, durable=False)
                 return
             except Exception as exc:  # by type: keep trying, or the rows would be resent
                 log.error("recording %d sends failed (%s); trying again", count,
                           type(exc).__name__)  # fmt: skip
-                queued = None

@@ -7,11 +7,12 @@ never marked sent (still leased). The next sender (same instance) starts and sen
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 
 from bot.clock import MovableClock
-from bot.messages import Incoming, Outgoing, dump_messages
+from bot.messages import Button, Incoming, Outgoing, dump_messages, load_messages
 from bot.outbox import Sender
 from bot.runtime import Runtime
 from storage.queries_messaging import OutboxRow
@@ -293,3 +294,17 @@ async def test_a_reply_never_sent_before_a_long_outage_is_pushed_once(
     await sender.deliver()
     assert fake_line.refused_tokens == {"expired": 1}
     assert fake_line.delivered_by[member.user] == ["push"]
+
+
+def test_a_payload_reads_back_as_its_messages_whether_built_here_or_not() -> None:
+    # The sender reads a reply this process just serialised without parsing it again; a
+    # payload from the database (another process, a restart) is parsed. Both give the same.
+    card = {"type": "bubble", "body": {"contents": [{"text": "สรุป"}]}}
+    sent = [Outgoing("ส่งแล้ว ✅", (Button("📋 เมนู", "menu"),)), Outgoing("การ์ด", card=card)]
+    raw = dump_messages(sent)
+    assert load_messages(raw) == sent and load_messages(raw)[1].card == card
+    stored = json.dumps(json.loads(raw), ensure_ascii=False, separators=(",", ":")) + " "
+    assert load_messages(stored) == sent  # not a string this process built: parsed
+    for n in range(2000):  # the memory of recent payloads stays bounded
+        dump_messages([Outgoing(f"ข้อความ {n}")])
+    assert load_messages(raw) == sent
