@@ -8,9 +8,8 @@ labelled pairs in tests/data/similar_pairs.csv (precision and recall in the READ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 THRESHOLD = 0.3
 MAX_LINKS = 3  # a notice names at most this many
@@ -33,23 +32,12 @@ def most_similar(
                  threshold, limit)  # fmt: skip
 
 
-@lru_cache(maxsize=16_384)
-def stored_terms(search_text: str) -> frozenset[str]:
-    """A stored report's search terms (reports.search_text, space-separated) as a set.
-
-    Kept per text: every new problem is compared with every open one, and the open ones'
-    texts rarely change.
-    """
-    return frozenset(search_text.split())
-
-
-def most_similar_stored(
-    terms: Iterable[str], candidates: Sequence[tuple[int, str]],
+def most_similar_sets(
+    terms: Iterable[str], candidates: list[tuple[int, frozenset[str]]],
     threshold: float = THRESHOLD, limit: int = MAX_LINKS,
 ) -> list[tuple[int, float]]:  # fmt: skip
-    """`most_similar` over stored problems given as (id, search_text)."""
-    return _best(frozenset(terms), [(cid, stored_terms(text)) for cid, text in candidates],
-                 threshold, limit)  # fmt: skip
+    """`most_similar` over candidates whose terms are sets already."""
+    return _best(frozenset(terms), candidates, threshold, limit)
 
 
 def _best(

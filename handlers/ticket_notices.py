@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.i18n import Translator
 from bot.messages import Button, Outgoing
 from bot.notify import notify
-from bot.similar import most_similar_stored
+from bot.similar import most_similar_sets
 from handlers.labels import category_name, severity_name, status_name
 from handlers.report_steps import excerpt
 from handlers.ticket_view import place, similar_line, state_buttons
@@ -50,8 +50,8 @@ async def link_similar(
     tx: Tx, report_id: int, terms: list[str], now: datetime
 ) -> list[tuple[int, float]]:
     """Link a new problem to open problems of the last 90 days that share most of its words."""
-    others = await tx.open_problems_since(now - LINK_WINDOW, exclude=report_id)
-    found = most_similar_stored(terms, others)
+    others = await tx.open_problem_terms(now - LINK_WINDOW, exclude=report_id)
+    found = most_similar_sets(terms, others)
     await tx.add_links(report_id, found)
     return found
 

@@ -59,6 +59,10 @@ AREAS_OF_PERSON = (
     " OR person_scopes.scope = 'all')"
     " WHERE areas.active IS 1 ORDER BY areas.code"
 )
+OPEN_PROBLEM_KEYS = (
+    "SELECT id, length(search_text) FROM reports WHERE kind = 'obstacle' AND status IN ({})"
+    " AND created_at >= ? AND id != ? AND search_text != '' ORDER BY id"
+)
 
 
 def ts(value: datetime | None) -> str | None:
@@ -135,3 +139,11 @@ def outbox_delivered(raw: sqlite3.Connection, ids: list[int], now: datetime) -> 
     stamp = ts(now)
     for i in ids:  # one id per reply; `execute` alone keeps the benchmark's recorder simple
         raw.execute(OUTBOX_DELIVERED, (stamp, i))
+
+
+def open_problem_keys(
+    raw: sqlite3.Connection, statuses: tuple[str, ...], since: datetime, exclude: int
+) -> list[tuple[int, int]]:
+    """(id, length of search text) of active problems since a moment (see queries_tickets)."""
+    sql = OPEN_PROBLEM_KEYS.format(", ".join("?" * len(statuses)))
+    return raw.execute(sql, (*statuses, ts(since), exclude)).fetchall()

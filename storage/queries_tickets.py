@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 
+from storage import hot_sqlite as hot
 from storage.schema import (
     areas,
     districts,
@@ -36,6 +37,7 @@ class State(StrEnum):
 
 
 ACTIVE = (State.OPEN, State.ACKNOWLEDGED, State.IN_PROGRESS)
+ACTIVE_VALUES = tuple(s.value for s in ACTIVE)
 CLOSED = (State.RESOLVED, State.REFERRED, State.DUPLICATE)
 # Older versions of Prasan stored "submitted" for progress and used only these two.
 LEGACY_ACTIVE = ("open", "in_progress")
@@ -108,14 +110,18 @@ def _prepared() -> dict[str, Any]:
     other = bindparam("report_id", type_=reports.c.id.type)
     return {
         "ticket": _ticket_select().where(reports.c.id == bindparam("report_id")),
-        "open_since": select(reports.c.id, reports.c.search_text)
+        "open_keys": select(reports.c.id, func.length(reports.c.search_text))
         .where(
             reports.c.kind == "obstacle",
-            reports.c.status.in_([s.value for s in ACTIVE]),
+            reports.c.status.in_(ACTIVE_VALUES),
             reports.c.created_at >= bindparam("since", type_=reports.c.created_at.type),
             reports.c.id != bindparam("exclude"),
+            reports.c.search_text != "",
         )
         .order_by(reports.c.id),
+        "search_texts": select(reports.c.id, reports.c.search_text).where(
+            reports.c.id.in_(bindparam("ids", expanding=True))
+        ),
         "link_pairs": select(report_links.c.report_id, report_links.c.similar_id).where(
             (report_links.c.report_id == other) | (report_links.c.similar_id == other)
         ),
@@ -248,15 +254,35 @@ class TicketQueries:
         )
         return [(int(a), int(b)) for a, b in rows.all()]
 
-    async def open_problems_since(
+    async def open_problem_keys(
         self: Tx, since: datetime, exclude: int | None = None
-    ) -> list[tuple[int, str]]:
-        """Active problems reported since a moment: (id, search text)."""
-        rows = await self.conn.execute(
-            _prepared()["open_since"],
-            {"since": since, "exclude": -1 if exclude is None else exclude},
-        )
-        return [(int(i), t or "") for i, t in rows]
+    ) -> list[tuple[int, int]]:
+        """Active problems reported since a moment that have search terms: (id, length of
+        their search text), which identifies the terms (see bot.similar.StoredTerms)."""
+        skip = -1 if exclude is None else exclude
+        if self.raw is not None:
+            return hot.open_problem_keys(self.raw, ACTIVE_VALUES, since, skip)
+        rows = await self.conn.execute(_prepared()["open_keys"], {"since": since, "exclude": skip})
+        return [(int(i), int(n)) for i, n in rows]
+
+    async def open_problem_terms(
+        self: Tx, since: datetime, exclude: int | None = None
+    ) -> list[tuple[int, frozenset[str]]]:
+        """Active problems reported since a moment, with their search terms as sets."""
+        keys = await self.open_problem_keys(since, exclude)
+        if missing := self.terms.missing(keys):
+            self.terms.add(keys, await self.search_texts(missing))
+        return self.terms.candidates(keys)
+
+    async def search_texts(self: Tx, report_ids: list[int]) -> dict[int, str]:
+        """The stored search terms (space-separated) of these reports."""
+        out: dict[int, str] = {}
+        for start in range(0, len(report_ids), 500):  # bounded IN lists
+            rows = await self.conn.execute(
+                _prepared()["search_texts"], {"ids": report_ids[start : start + 500]}
+            )
+            out.update((int(i), t or "") for i, t in rows)
+        return out
 
     async def unacknowledged_high(self: Tx, since: datetime) -> list[Ticket]:
         """High-urgency problems still open (nobody acknowledged them), reported since a moment."""

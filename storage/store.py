@@ -51,6 +51,7 @@ from storage.queries_proactive import ProactiveQueries
 from storage.queries_reports import ReportQueries
 from storage.queries_search import SearchQueries
 from storage.queries_tickets import TicketQueries
+from storage.stored_terms import StoredTerms
 from storage.writer import Job, LoopWriter, ThreadWriter
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,11 @@ class Tx(
     """One open transaction with every query Prasan makes."""
 
     def __init__(
-        self, conn: AsyncConnection | LoopConnection, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+        self, conn: AsyncConnection | LoopConnection, clock: Callable[[], datetime] = utcnow,
+        terms: StoredTerms | None = None,
+    ) -> None:  # fmt: skip
         self.conn = conn
+        self.terms = StoredTerms() if terms is None else terms  # the store's, shared by its Txs
         self.dialect = conn.dialect.name
         self._clock = clock
         # Set in the SQLite writer thread: the hot statements skip SQLAlchemy there.
@@ -129,12 +132,13 @@ class Store:
         self._holders: set[asyncio.Task[Any]] = set()
         self._tx_lock = asyncio.Lock()
         self.left_open = 0  # connections still checked out when the store was closed
+        self.terms = StoredTerms()  # open problems' search terms, read once (see its module)
 
     def _loop_tx(self, conn: Connection) -> Tx:
-        return Tx(LoopConnection(conn), self.clock)
+        return Tx(LoopConnection(conn), self.clock, self.terms)
 
     def _async_tx(self, conn: AsyncConnection) -> Tx:
-        return Tx(conn, self.clock)
+        return Tx(conn, self.clock, self.terms)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -180,10 +184,10 @@ class Store:
                 # served: the writer waits between two batches for this block (left to
                 # SQLite's busy handler, a busy writer could starve it past the timeout).
                 async with self._tx_lock, self.writer.paused(), self.engine.begin() as conn:
-                    yield Tx(conn, self.clock)
+                    yield Tx(conn, self.clock, self.terms)
             else:
                 async with self.engine.begin() as conn:
-                    yield Tx(conn, self.clock)
+                    yield Tx(conn, self.clock, self.terms)
         finally:
             self._holders.discard(me)  # type: ignore[arg-type]
 

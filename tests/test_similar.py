@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
+
+from sqlalchemy import update
 
 from bot.runtime import Runtime
-from bot.similar import THRESHOLD, group_linked, most_similar, most_similar_stored, similarity
+from bot.similar import THRESHOLD, group_linked, most_similar, most_similar_sets, similarity
+from storage.schema import reports
 from tests.eval_similar import evaluate
 from tests.helpers import Chat
 from tests.search_support import add_report
@@ -59,7 +63,7 @@ async def test_the_notice_names_similar_problems_and_one_press_merges(runtime: R
 
 
 def test_the_size_bound_never_drops_a_pair_the_full_comparison_keeps() -> None:
-    # most_similar_stored skips pairs whose sizes alone rule them out; it must keep exactly
+    # most_similar_sets skips pairs whose sizes alone rule them out; it must keep exactly
     # what comparing every pair keeps, scores and order included (edges: score == threshold).
     rng = random.Random(15)
     vocab = [f"w{i}" for i in range(30)]
@@ -69,5 +73,34 @@ def test_the_size_bound_never_drops_a_pair_the_full_comparison_keeps() -> None:
         for threshold in (THRESHOLD, 0.25, 1 / 3, 0.5):
             full = sorted(((i, round(similarity(mine, o), 3)) for i, o in others
                            if similarity(mine, o) >= threshold), key=lambda p: (-p[1], p[0]))  # fmt: skip
-            stored = [(i, " ".join(o)) for i, o in others]
-            assert most_similar_stored(mine, stored, threshold) == full[:3]
+            sets = [(i, frozenset(o)) for i, o in others]
+            assert most_similar_sets(mine, sets, threshold) == full[:3]
+
+
+async def test_open_problems_terms_are_read_once_and_again_when_erased(runtime: Runtime) -> None:
+    # The store keeps open problems' term sets between new problems, keyed by (id, length
+    # of the stored terms): a problem whose terms were erased is read again (and drops out).
+    text = "งบประมาณกิจกรรมล่าช้า ยังไม่ได้รับการโอนเงิน"
+    first = await add_report(runtime.store, text, "PTN03")
+    second = await add_report(runtime.store, "ถนนเข้าหมู่บ้านขาด", "PTN02")
+    await add_report(runtime.store, text, "PTN01", status="resolved")  # not open: left out
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+
+    async def open_terms() -> dict[int, frozenset[str]]:
+        return dict(await runtime.store.run(lambda tx: tx.open_problem_terms(since)))
+
+    got = await open_terms()
+    assert sorted(got) == [first, second]
+    async with runtime.store.tx() as tx:
+        assert got[first] == frozenset((await tx.search_texts([first]))[first].split())
+        await tx.conn.execute(update(reports).where(reports.c.id == first).values(search_text=None))
+    assert sorted(await open_terms()) == [second]  # the path through the writer, then store.tx
+    async with runtime.store.tx() as tx:  # changed terms (another length) are read again
+        await tx.conn.execute(
+            update(reports).where(reports.c.id == first).values(search_text="ถนน ขาด")
+        )
+    assert (await open_terms())[first] == {"ถนน", "ขาด"}
+    async with runtime.store.tx() as tx:
+        await tx.conn.execute(update(reports).where(reports.c.id == first).values(search_text=None))
+    async with runtime.store.tx() as tx:
+        assert [i for i, _ in await tx.open_problem_terms(since, exclude=second)] == []
