@@ -54,7 +54,7 @@ def pick(ctx: Ctx, options: list[Button] | tuple[Button, ...]) -> str | None:
         if not typed:
             return None
         for b in options:
-            if words.key(b.label) in (typed, plain):
+            if words.button_key(b.label) in (typed, plain):
                 return b.data
         for b in options:
             if words.means(ctx.inc.text, b.data):

@@ -34,6 +34,12 @@ def key(text: str) -> str:
     return "".join(kept).casefold()
 
 
+@lru_cache(maxsize=4096)
+def button_key(label: str) -> str:
+    """`key` of a button label: labels are few and asked about on every typed message."""
+    return key(label)
+
+
 @lru_cache(maxsize=4096)  # one message is asked about many buttons
 def bare(text: str) -> str:
     """The typed answer without polite particles: 'ยกเลิก ครับ' → 'ยกเลิก'."""
