@@ -59,6 +59,23 @@ AREAS_OF_PERSON = (
     " OR person_scopes.scope = 'all')"
     " WHERE areas.active IS 1 ORDER BY areas.code"
 )
+NOTICE_ADD = (
+    "INSERT INTO outbox (channel, recipient, payload, dedupe_key, retry_key, reply_token,"
+    " status, attempts, next_attempt_at, created_at, person_id, tag, not_after)"
+    " VALUES (?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+FTS_ADD = "INSERT INTO reports_fts (rowid, terms) VALUES (?, ?)"
+LINKS_ADD = (
+    "INSERT INTO report_links (report_id, similar_id, score) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+LINKED = (
+    "SELECT r.id, d.name_th FROM reports AS r LEFT OUTER JOIN areas AS a ON r.area_id = a.id"
+    " LEFT OUTER JOIN districts AS d ON a.district_id = d.id WHERE r.id IN ("
+    "SELECT similar_id FROM report_links WHERE report_id = ?"
+    " UNION SELECT report_id FROM report_links WHERE similar_id = ?) ORDER BY r.id"
+)
 OPEN_PROBLEM_KEYS = (
     "SELECT id, length(search_text) FROM reports WHERE kind = 'obstacle' AND status IN ({})"
     " AND created_at >= ? AND id != ? AND search_text != '' ORDER BY id"
@@ -147,3 +164,30 @@ def open_problem_keys(
     """(id, length of search text) of active problems since a moment (see queries_tickets)."""
     sql = OPEN_PROBLEM_KEYS.format(", ".join("?" * len(statuses)))
     return raw.execute(sql, (*statuses, ts(since), exclude)).fetchall()
+
+
+def notice_add(
+    raw: sqlite3.Connection, channel: str, recipient: str, payload: str, dedupe_key: str,
+    retry_key: str, send_at: datetime, now: datetime, person_id: int | None, tag: str | None,
+    not_after: datetime | None,
+) -> int | None:  # fmt: skip
+    """Queue a proactive message (columns as queries_proactive.enqueue_notice); its id, or
+    None when its dedupe key was queued before."""
+    row = raw.execute(NOTICE_ADD, (channel, recipient, payload, dedupe_key, retry_key,
+                                   ts(send_at), ts(now), person_id, tag, ts(not_after))).fetchone()  # fmt: skip
+    return None if row is None else int(row[0])
+
+
+def index_report(raw: sqlite3.Connection, report_id: int, terms: str) -> None:
+    """Add a stored report's search terms to the full-text index."""
+    raw.execute(FTS_ADD, (report_id, terms))
+
+
+def add_links(raw: sqlite3.Connection, report_id: int, similar: list[tuple[int, float]]) -> None:
+    """Link a problem to similar ones (a pair linked before is left as it is)."""
+    raw.executemany(LINKS_ADD, [(report_id, other, score) for other, score in similar])
+
+
+def linked(raw: sqlite3.Connection, report_id: int) -> list[tuple[int, str | None]]:
+    """Problems linked to this one either way, with their district names, by id."""
+    return raw.execute(LINKED, (report_id, report_id)).fetchall()

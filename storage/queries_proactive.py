@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, func, select, update
 
+from storage import hot_sqlite as hot
 from storage.prepared import statements
 from storage.schema import identities, job_runs, outbox
 
@@ -77,6 +78,10 @@ class ProactiveQueries:
         """Queue a proactive message; None when the key was queued before."""
         assert to.channel is not None and to.external_id is not None
         now = self.now()
+        if self.raw is not None:
+            return hot.notice_add(self.raw, to.channel, to.external_id, payload, dedupe_key,
+                                  str(uuid.uuid4()), send_at or now, now, to.person_id, tag,
+                                  not_after)  # fmt: skip
         values = {
             "channel": to.channel, "recipient": to.external_id, "payload": payload,
             "dedupe_key": dedupe_key, "retry_key": str(uuid.uuid4()), "reply_token": None,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, literal_column, select, text
 
+from storage import hot_sqlite as hot
 from storage.queries_reports import ReportRow, _report_select
 from storage.schema import reports, settings_kv
 from storage.search_index import FTS_TABLE
@@ -33,7 +34,9 @@ class SearchQueries:
 
     async def index_report(self: Tx, report_id: int, terms: str) -> None:
         """Keep the index in step with a stored report (PostgreSQL indexes the column itself)."""
-        if self.dialect == "sqlite":
+        if self.raw is not None:
+            hot.index_report(self.raw, report_id, terms)
+        elif self.dialect == "sqlite":
             await self.conn.execute(_INDEX, {"id": report_id, "terms": terms})
 
     async def search_matches(

@@ -225,7 +225,9 @@ class TicketQueries:
 
     async def add_links(self: Tx, report_id: int, similar: list[tuple[int, float]]) -> None:
         """Link a new problem to older ones that look like the same problem."""
-        if similar:
+        if similar and self.raw is not None:
+            hot.add_links(self.raw, report_id, similar)
+        elif similar:
             await self.conn.execute(
                 self.insert_ignore(report_links),
                 [{"report_id": report_id, "similar_id": o, "score": sc} for o, sc in similar],
@@ -233,6 +235,8 @@ class TicketQueries:
 
     async def linked(self: Tx, report_id: int) -> list[tuple[int, str | None]]:
         """Problems linked to this one either way, with their district names."""
+        if self.raw is not None:
+            return hot.linked(self.raw, report_id)
         pairs = await self.conn.execute(_prepared()["link_pairs"], {"report_id": report_id})
         others = sorted({b if a == report_id else a for a, b in pairs.all()})
         if not others:

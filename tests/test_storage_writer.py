@@ -22,6 +22,7 @@ import pytest
 
 from bot.messages import Incoming
 from bot.runtime import Runtime
+from storage.queries_proactive import Reachable
 from storage.store import Store, Tx
 from storage.writer import MAX_BATCH
 from tests.databases import sqlite_only
@@ -171,6 +172,54 @@ async def test_the_per_message_path_and_sqlalchemy_read_each_others_rows(db: Sto
         [sent] = [r for r in await tx.outbox_rows() if r["id"] == row.id]
         assert (sent["status"], sent["sent_at"], sent["reply_token"]) == ("sent", at, None)
         assert await tx.outbox_counts() == {"sent": 1}
+
+
+async def test_a_problems_index_links_and_notices_from_the_message_path_read_back(
+    db: Store,
+) -> None:
+    # A new problem's confirmation writes its index entry, links and notices on the per-
+    # message path (raw sqlite3 on SQLite); SQLAlchemy must read them, and the other way round.
+    at = datetime(2026, 11, 30, 9, 15, 30, 120000, tzinfo=UTC)
+    db.clock = lambda: at
+    pid = await _new_person(db, "ผู้แจ้ง")
+
+    async def report(terms: str, tx: Tx) -> int:
+        return await tx.insert_report(
+            kind="obstacle", person_id=pid, area_id=None, raw_text=terms, norm_text=terms,
+            tokens=terms.split(), category="other", severity="high", participants=None,
+            status="open", channel="line", event_id=None, search_text=terms,
+        )  # fmt: skip
+
+    async with db.tx() as tx:
+        older = await report("ถนน ขาด น้ำท่วม", tx)
+    newer = await db.run(partial(report, "ถนน ขาด ฝนตก"))
+    who = Reachable(pid, "th", "line", "U-notice")
+    until = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    async def confirm(tx: Tx) -> tuple[Any, ...]:
+        await tx.add_links(newer, [(older, 0.5)])
+        await tx.add_links(newer, [(older, 0.5)])  # linked before: left as it is
+        notice = await tx.enqueue_notice(who, "[]", f"notice:obstacle:{newer}:{pid}",
+                                         not_after=until, tag="problem")  # fmt: skip
+        return notice, await tx.linked(newer), await tx.linked(older)
+
+    notice, from_newer, from_older = await db.run(confirm)
+    assert (from_newer, from_older) == ([(older, None)], [(newer, None)])
+    async with db.tx() as tx:
+        assert await tx.linked(newer) == from_newer and await tx.linked(older) == from_older
+        hits = await tx.search_matches(("ฝนตก",), None, None)
+        assert [h.id for h in hits] == [newer]
+        assert await tx.enqueue_notice(who, "[]", f"notice:obstacle:{newer}:{pid}") is None
+        [row] = await tx.outbox_rows()
+    assert notice is not None and row["id"] == notice
+    assert (row["status"], row["attempts"], row["next_attempt_at"], row["created_at"]) == (
+        "pending", 0, at, at)  # fmt: skip
+    assert (row["not_after"], row["tag"], row["person_id"], row["reply_token"]) == (
+        until, "problem", pid, None)  # fmt: skip
+    assert (
+        await db.run(lambda tx: tx.enqueue_notice(who, "[]", f"notice:obstacle:{newer}:{pid}"))
+        is None
+    )
 
 
 async def test_transactions_off_the_message_path_take_turns_with_a_busy_writer(
