@@ -40,6 +40,23 @@ def most_similar_sets(
     return _best(frozenset(terms), candidates, threshold, limit)
 
 
+def most_similar_overlaps(
+    n: int, overlaps: Iterable[tuple[int, int, int]],
+    threshold: float = THRESHOLD, limit: int = MAX_LINKS,
+) -> list[tuple[int, float]]:  # fmt: skip
+    """`most_similar` from counts: `n` terms of ours and, per candidate, (id, its number of
+    terms, how many it shares with ours). Candidates sharing fewer than `threshold` × n of
+    our terms need not be given: |A∩B| / |A∪B| <= |A∩B| / |A| (also in floating point,
+    division being monotonic), so they score below the threshold."""
+    kept = []
+    for cid, m, shared in overlaps:
+        score = shared / (n + m - shared)
+        if score >= threshold:
+            kept.append((cid, round(score, 3)))
+    kept.sort(key=lambda p: (-p[1], p[0]))
+    return kept[:limit]
+
+
 def _best(
     mine: frozenset[str], candidates: list[tuple[int, frozenset[str]]], threshold: float,
     limit: int,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.i18n import Translator
 from bot.messages import Button, Outgoing
 from bot.notify import notify
-from bot.similar import most_similar_sets
+from bot.similar import THRESHOLD, most_similar_overlaps
 from handlers.labels import category_name, severity_name, status_name
 from handlers.report_steps import excerpt
 from handlers.ticket_view import place, similar_line, state_buttons
@@ -50,8 +50,10 @@ async def link_similar(
     tx: Tx, report_id: int, terms: list[str], now: datetime
 ) -> list[tuple[int, float]]:
     """Link a new problem to open problems of the last 90 days that share most of its words."""
-    others = await tx.open_problem_terms(now - LINK_WINDOW, exclude=report_id)
-    found = most_similar_sets(terms, others)
+    mine = set(terms)
+    others = await tx.open_problem_overlaps(mine, now - LINK_WINDOW, exclude=report_id,
+                                            min_share=THRESHOLD)  # fmt: skip
+    found = most_similar_overlaps(len(mine), others, THRESHOLD)
     await tx.add_links(report_id, found)
     return found
 

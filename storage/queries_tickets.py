@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -273,10 +274,24 @@ class TicketQueries:
         self: Tx, since: datetime, exclude: int | None = None
     ) -> list[tuple[int, frozenset[str]]]:
         """Active problems reported since a moment, with their search terms as sets."""
+        return self.terms.candidates(await self._open_problems_kept(since, exclude))
+
+    async def open_problem_overlaps(
+        self: Tx, terms: Iterable[str], since: datetime, exclude: int | None = None,
+        min_share: float = 0.0,
+    ) -> list[tuple[int, int, int]]:  # fmt: skip
+        """Active problems reported since a moment that share search terms with `terms`
+        (at least `min_share` of them): (id, how many terms it has, how many are shared)."""
+        keys = await self._open_problems_kept(since, exclude)
+        return self.terms.overlaps(terms, keys, min_share)
+
+    async def _open_problems_kept(
+        self: Tx, since: datetime, exclude: int | None
+    ) -> list[tuple[int, int]]:
         keys = await self.open_problem_keys(since, exclude)
         if missing := self.terms.missing(keys):
             self.terms.add(keys, await self.search_texts(missing))
-        return self.terms.candidates(keys)
+        return keys
 
     async def search_texts(self: Tx, report_ids: list[int]) -> dict[int, str]:
         """The stored search terms (space-separated) of these reports."""

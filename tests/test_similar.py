@@ -8,8 +8,16 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from bot.runtime import Runtime
-from bot.similar import THRESHOLD, group_linked, most_similar, most_similar_sets, similarity
+from bot.similar import (
+    THRESHOLD,
+    group_linked,
+    most_similar,
+    most_similar_overlaps,
+    most_similar_sets,
+    similarity,
+)
 from storage.schema import reports
+from storage.stored_terms import StoredTerms
 from tests.eval_similar import evaluate
 from tests.helpers import Chat
 from tests.search_support import add_report
@@ -75,6 +83,31 @@ def test_the_size_bound_never_drops_a_pair_the_full_comparison_keeps() -> None:
                            if similarity(mine, o) >= threshold), key=lambda p: (-p[1], p[0]))  # fmt: skip
             sets = [(i, frozenset(o)) for i, o in others]
             assert most_similar_sets(mine, sets, threshold) == full[:3]
+
+
+def test_counting_shared_terms_finds_what_comparing_every_pair_finds() -> None:
+    # The store counts shared terms from per-term lists of problems; the links must be the
+    # ones comparing every pair gives, also once old entries made room for new ones.
+    rng = random.Random(16)
+    vocab = [f"w{i}" for i in range(40)]
+    stored = StoredTerms()
+    stored.SIZE = 60
+    texts: dict[int, str] = {}
+    for round_ in range(40):
+        new = {
+            i: " ".join(rng.sample(vocab, rng.randint(1, 12)))
+            for i in range(round_ * 5, round_ * 5 + 5)
+        }
+        texts.update(new)
+        keys = [(i, len(t)) for i, t in texts.items() if rng.random() < 0.8]
+        stored.add(keys, {i: texts[i] for i in stored.missing(keys)})
+        mine = rng.sample(vocab, rng.randint(1, 10))
+        kept = {i for i, _ in stored.candidates(keys)}
+        full = most_similar(mine, [(i, texts[i].split()) for i, _ in keys if i in kept])
+        assert most_similar_overlaps(len(set(mine)), stored.overlaps(mine, keys)) == full
+        pruned = stored.overlaps(mine, keys, min_share=THRESHOLD)
+        assert most_similar_overlaps(len(set(mine)), pruned) == full
+    assert len(stored.candidates(list(dict.fromkeys((i, len(t)) for i, t in texts.items())))) <= 60
 
 
 async def test_open_problems_terms_are_read_once_and_again_when_erased(runtime: Runtime) -> None:
