@@ -23,6 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import compress, count
 from typing import NamedTuple
 
 import ahocorasick
@@ -329,7 +330,7 @@ def _fuzzy_candidates(view: TextView) -> list[_Gram]:
 
 def _grams(view: TextView) -> list[_Gram]:
     infos = view.infos
-    marked = [k for k, info in enumerate(infos) if info[2]]
+    marked = list(compress(count(), view.suspect))
     if not marked:
         return []
     n, spans = len(infos), set()
