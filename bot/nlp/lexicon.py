@@ -355,21 +355,30 @@ def _grams(view: TextView) -> list[_Gram]:
     return out
 
 
+def _longest_first(hit: Hit) -> int:
+    # (start - end, start) as one int: longest first, then leftmost (starts < 2**32).
+    return ((hit[0] - hit[1]) << 32) + hit[0]
+
+
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
     # "ไม่สามารถ" must count once, not also as "ไม่"; only within one label, so that
     # "แก้ปัญหา" (progress) does not silence "ปัญหา" (obstacle).  Longest first.
-    hits.sort(key=lambda h: (h.start - h.end, h.start))
+    hits.sort(key=_longest_first)
     kept: list[Hit] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     for hit in hits:
-        start, end = hit.start, hit.end
-        same = spans.get(hit.label)
+        start, end, label = hit[0], hit[1], hit[2]
+        same = spans.get(label)
         if same is None:
-            spans[hit.label] = [(start, end)]
-        elif any(s <= start and end <= e and e - s > end - start for s, e in same):
-            continue
+            spans[label] = [(start, end)]
         else:
-            same.append((start, end))
+            for s, e in same:
+                if s <= start and end <= e and e - s > end - start:
+                    break
+            else:
+                same.append((start, end))
+                kept.append(hit)
+            continue
         kept.append(hit)
     return kept
 
