@@ -86,11 +86,7 @@ _CATEGORY_TERMS, _KIND_CUES = 0, 1
 
 
 def _hits(view: TextView, lexicon: int) -> list[Hit]:
-    key = "hits:categories" if lexicon == _CATEGORY_TERMS else "hits:cues"
-    hits = view.memo.get(key)
-    if hits is None:
-        view.memo[key] = hits = _matcher().hits(view, lexicon)
-    return hits  # type: ignore[return-value]
+    return _matcher().hits(view, lexicon)  # kept on the view by the matcher
 
 
 def warm_up_classifier() -> None:

@@ -162,6 +162,7 @@ class Matcher:
         self._in_token: dict[str, tuple[_Valid, _Valid]] = {}
         self._near: dict[str, tuple[_Term, ...]] = {}
         self._memo_key = f"matches:{id(self)}"
+        self._hits_keys = [f"hits:{id(self)}:{k}" for k in range(len(self._ranges))]
 
     def hits(self, view: TextView, lexicon: int = 0) -> list[Hit]:
         """Return one lexicon's matched terms; a term inside a longer one of its label is dropped."""
@@ -169,7 +170,7 @@ class Matcher:
         found: list[dict[tuple[str, str], Hit]] | None = memo.get(self._memo_key)  # type: ignore[assignment]
         if found is None:
             found = memo[self._memo_key] = self._found(view, *self._matches(view))
-        key = f"{self._memo_key}:{lexicon}"
+        key = self._hits_keys[lexicon]
         hits: list[Hit] | None = memo.get(key)  # type: ignore[assignment]
         if hits is None:
             hits = list(found[lexicon].values())
