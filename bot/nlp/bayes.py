@@ -100,9 +100,10 @@ class NaiveBayes:
             return (1.0 / n,) * n
         sums = list(map(sum, zip(*rows, strict=True)))
         top = max(sums)
-        exps = [exp(s - top) for s in sums]
-        total = sum(exps)
-        return tuple(e / total for e in exps)
+        # The same arithmetic as exp(s - top) and e / total, mapped in C.
+        exps = list(map(exp, map(top.__rsub__, sums)))
+        total: float = sum(exps)
+        return tuple(map(total.__rtruediv__, exps))
 
 
 def load_examples(path: str | Path = EXAMPLES) -> list[tuple[str, str, str]]:

@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import compress, count
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -107,6 +108,7 @@ _Valid = frozenset[tuple[int, int]]
 # Per term that matches in a message: where its first counted match starts, exact or folded.
 _Matches = tuple[dict[int, int], dict[int, int]]
 _CACHE_MAX = 50_000  # distinct tokens (and runs) kept per matcher; cleared when full
+_IS_SUSPECT = itemgetter(2)  # of a TokenInfo: could be a piece of a misspelt word
 # Hit's own constructor is a Python function; tuple.__new__ makes the same Hit in C.
 _new_hit = tuple.__new__
 
@@ -156,6 +158,11 @@ class Matcher:
                 for key in {f, *(f[:k] + f[k + 1 :] for k in range(len(f)))}:
                     self._index[key].append(term)
         self._max_len = max((len(t.folded) for t in self._terms), default=0) + 1
+        # Per term index, what a hit of it needs, in one tuple (one unpacking, no lookups).
+        self._rows = [
+            (self._lexicon[t.place], t.key, len(t.text), len(t.folded), t.label, t.text, t.weight)
+            for t in self._terms
+        ]
         self._exact, self._folded = _automaton(by_text), _automaton(by_folded)
         # What counts inside each distinct token (by the tokeniser's spelling of it), and
         # the terms within one edit of each misspelling candidate.
@@ -230,26 +237,20 @@ class Matcher:
         """Each lexicon's hits by term key, before the hits inside longer ones are dropped."""
         # In lexicon order: which hit is kept, and the order scores are summed in,
         # depend on the order the hits are collected in.
-        terms, lexicon_of = self._terms, self._lexicon
+        rows, lexicon_of = self._rows, self._lexicon
         found: list[dict[tuple[str, str], Hit]] = [{} for _ in self._ranges]
         for index in sorted(exact.keys() | folded.keys()) if folded else sorted(exact):
-            term = terms[index]
+            lexicon, key, n_text, n_folded, label, text, weight = rows[index]
             start = exact.get(index)
             if start is not None:
-                values = (
-                    start,
-                    start + len(term.text),
-                    term.label,
-                    term.text,
-                    term.weight,
-                    _EXACT_FACTOR,
-                )
+                values = (start, start + n_text, label, text, weight, _EXACT_FACTOR)
             else:
                 i = folded[index]
-                start, end = view.to_compact(i), view.to_compact(i + len(term.folded))
-                values = (start, end, term.label, term.text, term.weight, _FOLDED_FACTOR)
-            found[lexicon_of[index]][term.key] = _new_hit(Hit, values)
-        grams = _fuzzy_candidates(view)
+                start, end = view.to_compact(i), view.to_compact(i + n_folded)
+                values = (start, end, label, text, weight, _FOLDED_FACTOR)
+            found[lexicon][key] = _new_hit(Hit, values)
+        # Most messages have no token that could be a piece of a misspelt word.
+        grams = _fuzzy_candidates(view) if any(map(_IS_SUSPECT, view.infos)) else None
         if grams:
             bounds = view.bounds
             for i, j, cand in grams:
@@ -331,7 +332,7 @@ def _fuzzy_candidates(view: TextView) -> list[_Gram]:
 
 def _grams(view: TextView) -> list[_Gram]:
     infos = view.infos
-    marked = list(compress(count(), view.suspect))
+    marked = list(compress(count(), map(_IS_SUSPECT, infos)))
     if not marked:
         return []
     n, spans = len(infos), set()
