@@ -189,12 +189,13 @@ class Matcher:
     def _matches(self, view: TextView) -> _Matches:
         """Per term that matches: where its first counted match starts, exact or folded."""
         exact: dict[int, int] = {}
+        done: set[int] = set()  # the terms found so far
         if self._exact is not None:
-            self._scan(self._exact, view.compact, view.bounds, view, 0, exact, {})
+            self._scan(self._exact, view.compact, view.bounds, view, 0, exact, done)
         # A folded match counts only for a long term that has no exact match.
         folded: dict[int, int] = {}
         if self._folded is not None:
-            self._scan(self._folded, view.folded, view.fbounds, view, 1, folded, exact)
+            self._scan(self._folded, view.folded, view.fbounds, view, 1, folded, done)
         return exact, folded
 
     def _scan(
@@ -205,31 +206,36 @@ class Matcher:
         view: TextView,
         which: int,
         found: dict[int, int],
-        skip: dict[int, int],
+        done: set[int],
     ) -> None:
-        """Add to ``found`` each term's first match in ``text`` that counts, bar ``skip``'s.
+        """Add to ``found`` (and ``done``) each term's first match in ``text`` that counts.
 
-        One pass of the automaton in C; whether a match inside a token counts is looked up
-        in what was worked out for that token, one set lookup.  Matches come by where they
-        end, and those of one term (one length) also by where they start: the first that
-        counts is the earliest.
+        One pass of the automaton in C; terms in ``done`` are passed over.  Whether a match
+        inside a token counts is looked up in what was worked out for that token, one set
+        lookup.  Matches come by where they end, and those of one term (one length) also
+        by where they start: the first that counts is the earliest.
         """
         cache, raw = self._in_token, view.raw
         for end, (n, indexes) in automaton.iter(text):
+            # Most folded matches are of terms already matched exactly: one test in C.
+            if done.issuperset(indexes):
+                continue
             k = bisect_right(bounds, end) - 1  # the token the match ends in
-            first = bounds[k]
-            start = end + 1 - n
-            if start >= first:  # inside one token
-                valid = cache.get(raw[k]) or self._scan_token(raw[k], view.infos[k])
-                if (start - first, n) not in valid[which]:
-                    continue
+            first, after = bounds[k], end + 1
+            start = after - n
+            if start >= first:  # inside one token; the whole token always counts
+                if start != first or after != bounds[k + 1]:
+                    valid = cache.get(raw[k]) or self._scan_token(raw[k], view.infos[k])
+                    if (start - first, n) not in valid[which]:
+                        continue
             elif not _valid_across(
-                n, bounds[bisect_left(bounds, start)] == start, end + 1 == bounds[k + 1]
+                n, bounds[bisect_left(bounds, start)] == start, after == bounds[k + 1]
             ):
                 continue
             for index in indexes:
-                if index not in found and index not in skip:
+                if index not in done:
                     found[index] = start
+                    done.add(index)
 
     def _found(
         self, view: TextView, exact: dict[int, int], folded: dict[int, int]
