@@ -104,19 +104,18 @@ class TextView:
         self.memo: dict[str, object] = {}
 
     @_lazy
-    def ftokens(self) -> list[str]:
-        """The tokens folded (see :func:`fold`)."""
-        return list(map(_FOLDED, self.infos))
-
-    @_lazy
     def folded(self) -> str:
         """The compact text folded: folding maps character by character, so token by token."""
-        return "".join(self.ftokens)
+        ftokens = list(map(_FOLDED, self.infos))
+        # The offsets with it: a matcher that reads one reads the other.
+        self.__dict__["fbounds"] = list(accumulate(map(len, ftokens), initial=0))
+        return "".join(ftokens)
 
     @_lazy
     def fbounds(self) -> list[int]:
         """Token offsets in the folded text."""
-        return list(accumulate(map(len, self.ftokens), initial=0))
+        _ = self.folded  # sets them
+        return self.__dict__["fbounds"]  # type: ignore[no-any-return]
 
     @_lazy
     def known(self) -> list[bool]:
