@@ -9,13 +9,12 @@ A term matches in three ways, strongest first:
    tokens that contains an unknown word, which is what a misspelling turns into
    (ประชา|ลัง|คม ~ ประชาสังคม).
 
-How the terms are found costs little per message: whether a match that lies inside one
-token counts depends on that token alone, so each distinct token is scanned once (a chat's
-vocabulary is small) and what counts in it is kept; a message looks its tokens up.  Only
-matches across token boundaries are looked for in the message itself: one pass of an
-Aho-Corasick automaton over the compact text (exact) and one over the folded text (long
-terms), in C, with a single comparison in Python to pass over each match inside a token.
-The terms within one edit of a run of tokens are likewise kept per run's text.
+How the terms are found costs little per message: one pass of an Aho-Corasick automaton
+over the compact text (exact) and one over the folded text (long terms), in C.  Whether a
+match inside one token counts depends on that token alone, so each distinct token is
+scanned once (a chat's vocabulary is small) and the (offset, length) of the matches that
+count in it are kept: a match inside a token costs one set lookup, one of a term already
+found one set test.  The terms within one edit of a run of tokens are kept per run's text.
 """
 
 from __future__ import annotations
@@ -243,7 +242,7 @@ class Matcher:
         """Each lexicon's hits by term key, before the hits inside longer ones are dropped."""
         # In lexicon order: which hit is kept, and the order scores are summed in,
         # depend on the order the hits are collected in.
-        rows, lexicon_of = self._rows, self._lexicon
+        rows = self._rows
         found: list[dict[tuple[str, str], Hit]] = [{} for _ in self._ranges]
         for index in sorted(exact.keys() | folded.keys()) if folded else sorted(exact):
             lexicon, key, n_text, n_folded, label, text, weight = rows[index]
@@ -264,17 +263,10 @@ class Matcher:
                 if near is None:
                     near = self._near_terms(cand)
                 for term in near:
-                    same = found[lexicon_of[term.place]]
-                    if term.key not in same:
-                        values = (
-                            bounds[i],
-                            bounds[j],
-                            term.label,
-                            term.text,
-                            term.weight,
-                            _FUZZY_FACTOR,
-                        )
-                        same[term.key] = _new_hit(Hit, values)
+                    lexicon, key, _, _, label, text, weight = rows[term.place]
+                    if key not in found[lexicon]:
+                        values = (bounds[i], bounds[j], label, text, weight, _FUZZY_FACTOR)
+                        found[lexicon][key] = _new_hit(Hit, values)
         return found
 
     def _scan_token(self, token: str, info: TokenInfo) -> tuple[_Valid, _Valid]:
