@@ -74,11 +74,7 @@ def _class_table() -> bytes:
     classes = {
         "T": "\u0e48\u0e49\u0e4a\u0e4b\u0e4c",  # tone marks, ์
         "A": "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47\u0e38\u0e39\u0e3a\u0e4e",  # above, below
-        # Follow vowels, one class each: only the same one twice is a doubled vowel,
-        # and า after ะ, ำ or another follow vowel (เพราะ, ...) is common and fine.
-        "F": "\u0e30",
-        "G": "\u0e32",
-        "H": "\u0e33",
+        "F": "\u0e30\u0e32\u0e33",  # follow vowels
         "L": "\u0e40\u0e41\u0e42\u0e43\u0e44",  # lead vowels
         "X": "\u0e45\u0e4d",  # ๅ ํ: always rewritten
         "D": "๐๑๒๓๔๕๖๗๘๙",  # Thai digits
@@ -99,7 +95,7 @@ _CLASSES = _class_table()
 _THAI_DIGITS = tuple((chr(0x0E50 + i), str(i)) for i in range(10))
 # A class sequence that normalize_full() would change (bar leading/trailing space).
 # (Every branch starts with a literal, which lets the regex engine skip ahead.)
-_SUSPECT = re.compile(rb"X|D|W|C|SS|T[AT]|AA|[FGH]T|FF|GG|HH|LL|S[AT]")
+_SUSPECT = re.compile(rb"X|D|W|C|SS|T[AT]|AA|F[TF]|LL|S[AT]")
 _ASCII_SUSPECT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|[ \n][ \n]")
 # Whitespace that cp874 cannot encode (it turns into "?", class Q).
 _OTHER_SPACE = re.compile("[\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
@@ -144,6 +140,19 @@ def normalize_full(text: str) -> str:
     return text.strip()
 
 
+def _suspect(text: str, classes: bytes) -> bool:
+    """Whether some rule of normalize_full() may change ``text`` (``classes``: its classes)."""
+    found = _SUSPECT.search(classes)
+    # Two different follow vowels (the า and ะ of เพราะ) are common and change nothing:
+    # only the same one twice is a doubled vowel.  (The classes line up with the text.)
+    while found is not None and found.group() == b"FF":
+        at = found.start()
+        if text[at] == text[at + 1]:
+            return True
+        found = _SUSPECT.search(classes, at + 1)
+    return found is not None
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in NFC with clean whitespace, ASCII digits and Thai marks in order."""
     text = text[:MAX_CHARS]
@@ -157,7 +166,7 @@ def normalize(text: str) -> str:
             if thai in text:
                 text = text.replace(thai, arabic)
         classes = classes.replace(b"D", b".")
-    if _SUSPECT.search(classes) or classes[:1] in (b"A", b"T"):
+    if _suspect(text, classes) or classes[:1] in (b"A", b"T"):
         return normalize_full(text)
     # Text that cp874 encodes is NFC already (no combining marks but Thai ones); for the
     # rest (emoji, "?", zero-width characters...) look at the characters themselves.
