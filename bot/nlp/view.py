@@ -63,7 +63,8 @@ _INFO: dict[str, TokenInfo] = {}
 _INFO_MAX = 50_000
 
 
-_LOWERED, _KNOWN, _SUSPECT, _THAI, _FOLDED = map(itemgetter, range(5))
+# TokenInfo's fields, read by map() in C.
+_LOWERED, _KNOWN, _THAI, _FOLDED = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
 
 
 def _token_info(token: str) -> TokenInfo:
@@ -121,11 +122,6 @@ class TextView:
     def known(self) -> list[bool]:
         """Per token: Latin, digits and punctuation, or a dictionary word."""
         return list(map(_KNOWN, self.infos))
-
-    @_lazy
-    def suspect(self) -> list[bool]:
-        """Per token: could be a piece of a misspelt word."""
-        return list(map(_SUSPECT, self.infos))
 
     @_lazy
     def thai(self) -> list[bool]:
