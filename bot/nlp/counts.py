@@ -142,7 +142,7 @@ def _count(text: str) -> tuple[int, tuple[tuple[str, int], ...]] | None:
             groups.append((group.group(1), value))
         else:
             counts.append(value)
-    parts = sum(n for _, n in groups)
+    parts = sum(n for _, n in groups) if groups else 0  # most texts name no group
     if total is not None:
         return total, tuple(groups) if parts == total else ()
     if len(groups) >= 2 and parts >= max(counts, default=0):
