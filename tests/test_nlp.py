@@ -97,6 +97,26 @@ def test_fast_screen_agrees_with_full_normalisation() -> None:
         assert normalize(text) == normalize_full(text), repr(text)
 
 
+def test_screen_passes_over_two_different_follow_vowels_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # เพราะ has า then ะ: nothing to fix, and common, so it must not cost the full path;
+    # the same vowel twice is a doubled vowel and is fixed.
+    from bot.nlp import normalization
+
+    calls: list[str] = []
+
+    def full(text: str) -> str:
+        calls.append(text)
+        return normalize_full(text)
+
+    monkeypatch.setattr(normalization, "normalize_full", full)
+    assert normalize("ไปไม่ได้เพราะฝนตก") == "ไปไม่ได้เพราะฝนตก"
+    assert calls == []
+    assert normalize("เพราะะ นาาา") == normalize_full("เพราะะ นาาา") == "เพราะ นา"
+    assert len(calls) == 1
+
+
 # --- tokenize ----------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
+from itertools import compress, count
 
 from .bayes import NaiveBayes, model
 from .lexicon import Hit, Matcher, load_entries
@@ -53,7 +54,19 @@ _EMOJI = {
 }
 _EMOJI_WEIGHT = 1.0
 _EMOJI_CHARS = re.compile("[" + "".join(_EMOJI) + "]")
-_EMOJI_MIN = min(_EMOJI)
+# The faces inside the Basic Multilingual Plane; the rest are astral, which a text has
+# iff its UTF-16 form is longer than two bytes a character (one encode in C, where
+# max(text) made a string of every Thai character).
+_BMP_FACES = tuple(c for c in _EMOJI if ord(c) < 0x10000)
+
+
+def _may_have_face(text: str) -> bool:
+    if len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text):
+        return True
+    for face in _BMP_FACES:
+        if face in text:
+            return True
+    return False
 
 
 @cache
@@ -73,11 +86,7 @@ _CATEGORY_TERMS, _KIND_CUES = 0, 1
 
 
 def _hits(view: TextView, lexicon: int) -> list[Hit]:
-    key = "hits:categories" if lexicon == _CATEGORY_TERMS else "hits:cues"
-    hits = view.memo.get(key)
-    if hits is None:
-        view.memo[key] = hits = _matcher().hits(view, lexicon)
-    return hits  # type: ignore[return-value]
+    return _matcher().hits(view, lexicon)  # kept on the view by the matcher
 
 
 def warm_up_classifier() -> None:
@@ -106,23 +115,43 @@ def rank_categories(
     return best, round(confidence, 3), ranked
 
 
+# A negator token of a message: where it starts and ends in the compact text, and itself.
+_Negator = tuple[int, int, str]
+
+
+def _negators(view: TextView) -> list[_Negator]:
+    tokens, bounds = view.tokens, view.bounds
+    found = compress(count(), map(_NEGATORS.__contains__, tokens))  # in C
+    return [(bounds[k], bounds[k + 1], tokens[k]) for k in found]
+
+
 def _negated(
-    view: TextView, hit: Hit, before: frozenset[str], after: frozenset[str], window: int
+    view: TextView,
+    negators: list[_Negator],
+    hit: Hit,
+    before: frozenset[str],
+    after: frozenset[str],
+    window: int,
 ) -> bool:
     # Negation scopes over its clause (Thai separates clauses with spaces).  Negators are
-    # matched as whole tokens, so the ไม่ inside ความไม่สงบ negates nothing.
+    # matched as whole tokens, so the ไม่ inside ความไม่สงบ negates nothing: a negator
+    # counts if the whole token lies in the window before or after the cue.
     start, end = view.clause(hit.start)
-    head = view.tokens_within(max(start, hit.start - window), hit.start)
-    tail = view.tokens_within(hit.end, min(end, hit.end + _NEG_AFTER_WINDOW))
-    return not before.isdisjoint(head) or not after.isdisjoint(tail)
+    head_from, tail_to = max(start, hit.start - window), min(end, hit.end + _NEG_AFTER_WINDOW)
+    for first, last, token in negators:
+        if token in before and head_from <= first and last <= hit.start:
+            return True
+        if token in after and hit.end <= first and last <= tail_to:
+            return True
+    return False
 
 
-def _read_negation(view: TextView, hit: Hit) -> str:
+def _read_negation(view: TextView, negators: list[_Negator], hit: Hit) -> str:
     """The kind a progress or obstacle cue counts for, negation read."""
     if hit.label == "progress":
-        if _negated(view, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
+        if _negated(view, negators, hit, _NEG_BEFORE, _NEG_AFTER, _NEG_BEFORE_WINDOW):
             return "obstacle"  # "จัดกิจกรรมไม่ได้", "งดลงพื้นที่"
-    elif _negated(view, hit, _NONE_BEFORE, frozenset(), _NONE_BEFORE_WINDOW):
+    elif _negated(view, negators, hit, _NONE_BEFORE, frozenset(), _NONE_BEFORE_WINDOW):
         return "progress"  # "ไม่มีปัญหา"
     return hit.label
 
@@ -133,19 +162,18 @@ def guess_kind(
     """Return "progress" or "obstacle" and a confidence in 0.5..1 for a view."""
     score = {"progress": 0.0, "obstacle": 0.0}
     # Most messages have no negator at all: then no cue is negated (one set test in C).
-    negators = not _NEGATORS.isdisjoint(view.tokens)
+    negators = _negators(view) if not _NEGATORS.isdisjoint(view.tokens) else []
     for hit in _hits(view, _KIND_CUES):
         label = hit.label
         if label not in score:
             continue  # a category term
         if negators:
-            label = _read_negation(view, hit)
+            label = _read_negation(view, negators, hit)
         if label in score:
             score[label] += hit.weight * hit.factor
     if participants is not None:
         score["progress"] += _PARTICIPANTS_PROGRESS
-    # Every face in _EMOJI is at or above U+2639; max() in C spares most texts the regex.
-    if text and max(text) >= _EMOJI_MIN:
+    if text and _may_have_face(text):
         for char in set(_EMOJI_CHARS.findall(text)):
             score[_EMOJI[char]] += _EMOJI_WEIGHT
     obstacle, progress = score["obstacle"], score["progress"]

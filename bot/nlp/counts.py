@@ -82,11 +82,20 @@ def digits_for_words(text: str) -> str:
 
 
 # A group named just before a count: "ชาย 10 คน หญิง 15 คน" is 25 people in two groups.
+_GROUP_THAI = (
+    "ผู้ชาย|ผู้หญิง|ชาย|หญิง|เด็กและเยาวชน|เด็ก|เยาวชน|ผู้สูงอายุ|ผู้ใหญ่|ผู้นำศาสนา|ผู้นำชุมชน"
+    "|แกนนำ|นักเรียน|นักศึกษา|ครู|อสม\\.?|ผู้ปกครอง|สตรี|ผู้พิการ"
+)
+_GROUP_LATIN = "men|women|male|female|boys|girls|youth|lelaki|perempuan|wanita|belia"
+# The look-ahead for the words' first letters lets the regex engine skip the positions
+# no word starts at (2.9 -> 1.2 µs a search); the matches are the same.
 _GROUP = re.compile(
-    r"(ผู้ชาย|ผู้หญิง|ชาย|หญิง|เด็กและเยาวชน|เด็ก|เยาวชน|ผู้สูงอายุ|ผู้ใหญ่|ผู้นำศาสนา|ผู้นำชุมชน"
-    r"|แกนนำ|นักเรียน|นักศึกษา|ครู|อสม\.?|ผู้ปกครอง|สตรี|ผู้พิการ"
-    r"|(?i:men|women|male|female|boys|girls|youth|lelaki|perempuan|wanita|belia))"
-    r"\s*(?:จำนวน|ประมาณ)?\s*:?\s*$"
+    "(?=[{}]|(?i:[{}]))".format(
+        "".join({w[0]: None for w in _GROUP_THAI.split("|")}),
+        "".join({w[0]: None for w in _GROUP_LATIN.split("|")}),
+    )
+    + rf"({_GROUP_THAI}|(?i:{_GROUP_LATIN}))"
+    + r"\s*(?:จำนวน|ประมาณ)?\s*:?\s*$"
 )
 _TOTAL = re.compile(r"(?:รวม|ทั้งหมด|ทั้งสิ้น|ทั้งหมดรวม)\s*(?:จำนวน|ได้)?\s*$")
 
@@ -106,6 +115,13 @@ class Count:
 
 def count_people(text: str) -> Count | None:
     """The participants of already-normalised text, with any breakdown by group kept."""
+    found = _count(text)
+    return None if found is None else Count(*found)
+
+
+def _count(text: str) -> tuple[int, tuple[tuple[str, int], ...]] | None:
+    # count_people() without the Count: a frozen dataclass costs a microsecond to make,
+    # and analyze() only wants the total.
     text = digits_for_words(text)
     counts: list[int] = []
     groups: list[tuple[str, int]] = []
@@ -126,22 +142,24 @@ def count_people(text: str) -> Count | None:
             groups.append((group.group(1), value))
         else:
             counts.append(value)
-    parts = sum(n for _, n in groups)
+    parts = sum(n for _, n in groups) if groups else 0  # most texts name no group
     if total is not None:
-        return Count(total, tuple(groups) if parts == total else ())
+        return total, tuple(groups) if parts == total else ()
     if len(groups) >= 2 and parts >= max(counts, default=0):
         # Two or more groups and no larger whole: the groups make up the whole.
-        return Count(parts, tuple(groups))
+        return parts, tuple(groups)
     if counts or groups:
         # Otherwise the largest count is the whole group; smaller ones are its parts.
-        return Count(max(counts + [n for _, n in groups]))
+        return max(counts + [n for _, n in groups]), ()
     # Each pattern starts with one of a few words: a text without them skips its regex.
     for pattern, words in _FALLBACKS:
-        if any(word in text for word in words):
-            for match in pattern.finditer(text):
-                value = _value(match.group(1))
-                if value is not None:
-                    return Count(value)
+        for word in words:
+            if word in text:
+                for match in pattern.finditer(text):
+                    value = _value(match.group(1))
+                    if value is not None:
+                        return value, ()
+                break
     return None
 
 
@@ -150,8 +168,8 @@ _FALLBACKS = ((_LABELLED, ("ผู้ร่วม", "จำนวนคน", "�
 
 def participants_normalized(text: str) -> int | None:
     """Like participants(), for text that is already normalised."""
-    found = count_people(text)
-    return None if found is None else found.total
+    found = _count(text)
+    return None if found is None else found[0]
 
 
 def participants(text: str) -> int | None:

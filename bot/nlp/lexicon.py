@@ -9,21 +9,22 @@ A term matches in three ways, strongest first:
    tokens that contains an unknown word, which is what a misspelling turns into
    (ประชา|ลัง|คม ~ ประชาสังคม).
 
-How the terms are found costs little per message: whether a match that lies inside one
-token counts depends on that token alone, so each distinct token is scanned once (a chat's
-vocabulary is small) and what counts in it is kept; a message looks its tokens up.  Only
-matches across token boundaries are looked for in the message itself: one pass of an
-Aho-Corasick automaton over the compact text (exact) and one over the folded text (long
-terms), in C, with a single comparison in Python to pass over each match inside a token.
-The terms within one edit of a run of tokens are likewise kept per run's text.
+How the terms are found costs little per message: one pass of an Aho-Corasick automaton
+over the compact text (exact) and one over the folded text (long terms), in C.  Whether a
+match inside one token counts depends on that token alone, so each distinct token is
+scanned once (a chat's vocabulary is small) and the (offset, length) of the matches that
+count in it are kept: a match inside a token costs one set lookup, one of a term already
+found one set test.  The terms within one edit of a run of tokens are kept per run's text.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple, cast
+from itertools import compress, count
+from operator import itemgetter
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -101,12 +102,14 @@ class Hit(NamedTuple):
     factor: float
 
 
-# Per term index, the offset of its first match that counts inside one token.
-_InToken = tuple[tuple[int, int], ...]
-_NO_MATCH: tuple[_InToken, _InToken] = ((), ())
+# The (offset in the token, term length) of the matches inside one token that count.
+_Valid = frozenset[tuple[int, int]]
 # Per term that matches in a message: where its first counted match starts, exact or folded.
 _Matches = tuple[dict[int, int], dict[int, int]]
 _CACHE_MAX = 50_000  # distinct tokens (and runs) kept per matcher; cleared when full
+_IS_SUSPECT = itemgetter(2)  # of a TokenInfo: could be a piece of a misspelt word
+# Hit's own constructor is a Python function; tuple.__new__ makes the same Hit in C.
+_new_hit = tuple.__new__
 
 
 def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton | None:
@@ -123,14 +126,15 @@ def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton | None:
 class Matcher:
     """Scores a message against weighted lexicons of ``(label, weight, term)`` entries.
 
-    One matcher holds every lexicon the reader uses: finding where terms occur (per token,
-    then across tokens) is done once per message for all of them, and each lexicon's hits
-    are put together only when asked for.
+    One matcher holds every lexicon the reader uses: finding where terms occur and putting
+    the hits together is done once per message for all of them; only dropping the hits
+    inside longer ones is left until a lexicon's hits are asked for.
     """
 
     def __init__(self, *lexicons: Iterable[tuple[str, float, str]]) -> None:
         self._terms: list[_Term] = []
         self._ranges: list[tuple[int, int]] = []  # each lexicon's term indexes
+        self._lexicon: list[int] = []  # per term index, its lexicon
         for entries in lexicons:
             first = len(self._terms)
             for label, weight, raw in entries:
@@ -138,6 +142,7 @@ class Matcher:
                 long = len(folded) >= _MIN_FOLDED
                 term = _Term(label, weight, text, folded, long, (text, label), len(self._terms))
                 self._terms.append(term)
+                self._lexicon.append(len(self._ranges))
             self._ranges.append((first, len(self._terms)))
         if any(not term.folded for term in self._terms):
             raise ValueError("a lexicon term is empty once folded")
@@ -152,77 +157,105 @@ class Matcher:
                 for key in {f, *(f[:k] + f[k + 1 :] for k in range(len(f)))}:
                     self._index[key].append(term)
         self._max_len = max((len(t.folded) for t in self._terms), default=0) + 1
+        # Per term index, what a hit of it needs, in one tuple (one unpacking, no lookups).
+        self._rows = [
+            (self._lexicon[t.place], t.key, len(t.text), len(t.folded), t.label, t.text, t.weight)
+            for t in self._terms
+        ]
         self._exact, self._folded = _automaton(by_text), _automaton(by_folded)
         # What counts inside each distinct token (by the tokeniser's spelling of it), and
         # the terms within one edit of each misspelling candidate.
-        self._in_token: dict[str, tuple[_InToken, _InToken]] = {}
+        self._in_token: dict[str, tuple[_Valid, _Valid]] = {}
         self._near: dict[str, tuple[_Term, ...]] = {}
         self._memo_key = f"matches:{id(self)}"
+        self._hits_keys = [f"hits:{id(self)}:{k}" for k in range(len(self._ranges))]
 
     def hits(self, view: TextView, lexicon: int = 0) -> list[Hit]:
         """Return one lexicon's matched terms; a term inside a longer one of its label is dropped."""
-        matches: _Matches | None = view.memo.get(self._memo_key)  # type: ignore[assignment]
-        if matches is None:
-            matches = view.memo[self._memo_key] = self._matches(view)
-        exact, folded = matches
-        return self._collect(view, exact, folded, *self._ranges[lexicon])
+        memo = view.memo
+        found: list[dict[tuple[str, str], Hit]] | None = memo.get(self._memo_key)  # type: ignore[assignment]
+        if found is None:
+            found = memo[self._memo_key] = self._found(view, *self._matches(view))
+        key = self._hits_keys[lexicon]
+        hits: list[Hit] | None = memo.get(key)  # type: ignore[assignment]
+        if hits is None:
+            hits = list(found[lexicon].values())
+            if len(hits) > 1:
+                hits = _drop_contained(hits)
+            memo[key] = hits
+        return hits
 
     def _matches(self, view: TextView) -> _Matches:
         """Per term that matches: where its first counted match starts, exact or folded."""
-        bounds, cache = view.bounds, self._in_token
-        exact: dict[int, int] = {}  # term index -> where its first counted match starts
-        pending: list[tuple[int, _InToken]] = []  # folded matches, by token
-        cached = list(map(cache.get, view.raw))  # in C; a token not seen yet gives None
-        if None in cached:
-            per_token = [
-                found or self._scan_token(token, info)
-                for found, token, info in zip(cached, view.raw, view.infos, strict=True)
-            ]
-        else:
-            per_token = cast(list[tuple[_InToken, _InToken]], cached)
-        for k, found in enumerate(per_token):
-            if found is _NO_MATCH:
-                continue
-            in_exact, in_folded = found
-            start = bounds[k]
-            for index, offset in in_exact:
-                if index not in exact:  # tokens come in order: the first one is the earliest
-                    exact[index] = start + offset
-            if in_folded:
-                pending.append((k, in_folded))
+        exact: dict[int, int] = {}
+        done: set[int] = set()  # the terms found so far
         if self._exact is not None:
-            _across(self._exact, view.compact, bounds, exact, {})
+            self._scan(self._exact, view.compact, view.bounds, view, 0, exact, done)
         # A folded match counts only for a long term that has no exact match.
         folded: dict[int, int] = {}
         if self._folded is not None:
-            fbounds = view.fbounds
-            for k, in_folded in pending:
-                start = fbounds[k]
-                for index, offset in in_folded:
-                    if index not in exact and index not in folded:
-                        folded[index] = start + offset
-            _across(self._folded, view.folded, fbounds, folded, exact)
+            self._scan(self._folded, view.folded, view.fbounds, view, 1, folded, done)
         return exact, folded
 
-    def _collect(
-        self, view: TextView, exact: dict[int, int], folded: dict[int, int], lo: int, hi: int
-    ) -> list[Hit]:
+    def _scan(
+        self,
+        automaton: ahocorasick.Automaton,
+        text: str,
+        bounds: list[int],
+        view: TextView,
+        which: int,
+        found: dict[int, int],
+        done: set[int],
+    ) -> None:
+        """Add to ``found`` (and ``done``) each term's first match in ``text`` that counts.
+
+        One pass of the automaton in C; terms in ``done`` are passed over.  Whether a match
+        inside a token counts is looked up in what was worked out for that token, one set
+        lookup.  Matches come by where they end, and those of one term (one length) also
+        by where they start: the first that counts is the earliest.
+        """
+        cache, raw = self._in_token, view.raw
+        for end, (n, indexes) in automaton.iter(text):
+            # Most folded matches are of terms already matched exactly: one test in C.
+            if done.issuperset(indexes):
+                continue
+            k = bisect_right(bounds, end) - 1  # the token the match ends in
+            first, after = bounds[k], end + 1
+            start = after - n
+            if start >= first:  # inside one token; the whole token always counts
+                if start != first or after != bounds[k + 1]:
+                    valid = cache.get(raw[k]) or self._scan_token(raw[k], view.infos[k])
+                    if (start - first, n) not in valid[which]:
+                        continue
+            elif not _valid_across(
+                n, bounds[bisect_left(bounds, start)] == start, after == bounds[k + 1]
+            ):
+                continue
+            for index in indexes:
+                if index not in done:
+                    found[index] = start
+                    done.add(index)
+
+    def _found(
+        self, view: TextView, exact: dict[int, int], folded: dict[int, int]
+    ) -> list[dict[tuple[str, str], Hit]]:
+        """Each lexicon's hits by term key, before the hits inside longer ones are dropped."""
         # In lexicon order: which hit is kept, and the order scores are summed in,
         # depend on the order the hits are collected in.
-        terms, found = self._terms, {}
+        rows = self._rows
+        found: list[dict[tuple[str, str], Hit]] = [{} for _ in self._ranges]
         for index in sorted(exact.keys() | folded.keys()) if folded else sorted(exact):
-            if not lo <= index < hi:
-                continue  # another lexicon's
-            term = terms[index]
+            lexicon, key, n_text, n_folded, label, text, weight = rows[index]
             start = exact.get(index)
             if start is not None:
-                end, factor = start + len(term.text), _EXACT_FACTOR
+                values = (start, start + n_text, label, text, weight, _EXACT_FACTOR)
             else:
                 i = folded[index]
-                start, end = view.to_compact(i), view.to_compact(i + len(term.folded))
-                factor = _FOLDED_FACTOR
-            found[term.key] = Hit(start, end, term.label, term.text, term.weight, factor)
-        grams = _fuzzy_candidates(view)
+                start, end = view.to_compact(i), view.to_compact(i + n_folded)
+                values = (start, end, label, text, weight, _FOLDED_FACTOR)
+            found[lexicon][key] = _new_hit(Hit, values)
+        # Most messages have no token that could be a piece of a misspelt word.
+        grams = _fuzzy_candidates(view) if any(map(_IS_SUSPECT, view.infos)) else None
         if grams:
             bounds = view.bounds
             for i, j, cand in grams:
@@ -230,23 +263,21 @@ class Matcher:
                 if near is None:
                     near = self._near_terms(cand)
                 for term in near:
-                    if lo <= term.place < hi and term.key not in found:
-                        found[term.key] = Hit(
-                            bounds[i], bounds[j], term.label, term.text, term.weight, _FUZZY_FACTOR
-                        )
-        hits = list(found.values())
-        return _drop_contained(hits) if len(hits) > 1 else hits
+                    lexicon, key, _, _, label, text, weight = rows[term.place]
+                    if key not in found[lexicon]:
+                        values = (bounds[i], bounds[j], label, text, weight, _FUZZY_FACTOR)
+                        found[lexicon][key] = _new_hit(Hit, values)
+        return found
 
-    def _scan_token(self, token: str, info: TokenInfo) -> tuple[_InToken, _InToken]:
-        """What counts inside one token (worked out once per distinct token)."""
+    def _scan_token(self, token: str, info: TokenInfo) -> tuple[_Valid, _Valid]:
+        """Which matches count inside one token (worked out once per distinct token)."""
         lowered, known, folded = info[0], info[1], info[4]
-        in_exact = _first_within(self._exact, lowered, known, True)
+        in_exact = _valid_within_token(self._exact, lowered, known, True)
         # Folding has no compound head check: the head's rest needs the unfolded text.
-        in_folded = _first_within(self._folded, folded, known, False)
-        found = (in_exact, in_folded) if in_exact or in_folded else _NO_MATCH
+        in_folded = _valid_within_token(self._folded, folded, known, False)
         if len(self._in_token) >= _CACHE_MAX:
             self._in_token.clear()
-        self._in_token[token] = found
+        found = self._in_token[token] = (in_exact, in_folded)
         return found
 
     def _near_terms(self, cand: str) -> tuple[_Term, ...]:
@@ -272,47 +303,18 @@ class Matcher:
         return dict(out)
 
 
-def _first_within(
+def _valid_within_token(
     automaton: ahocorasick.Automaton | None, text: str, known: bool, head: bool
-) -> _InToken:
-    """Per term, the offset of its first match inside the token ``text`` that counts."""
-    found: dict[int, int] = {}
-    if automaton is not None:
-        # Matches come by where they end; those of one term (one length) also by start.
-        for end, (n, indexes) in automaton.iter(text):
-            start = end + 1 - n
-            if indexes[0] not in found and _valid_within(text, start, end + 1, n, known, head):
-                found.update(dict.fromkeys(indexes, start))
-    return tuple(found.items())
-
-
-def _across(
-    automaton: ahocorasick.Automaton,
-    text: str,
-    bounds: list[int],
-    found: dict[int, int],
-    skip: dict[int, int],
-) -> None:
-    """Add to ``found`` the matches in ``text`` that run across token boundaries and count.
-
-    ``bounds`` are the token offsets in ``text``; a term already in ``found`` keeps the
-    earlier start, and the terms in ``skip`` are left out.
-    """
-    k = 0  # the token the current match ends in
-    for end, (n, indexes) in automaton.iter(text):
-        while bounds[k + 1] <= end:
-            k += 1
+) -> _Valid:
+    """The matches inside the token ``text`` that count, as (offset, length)."""
+    if automaton is None:
+        return frozenset()
+    valid = set()
+    for end, (n, _) in automaton.iter(text):
         start = end + 1 - n
-        if start >= bounds[k]:
-            continue  # inside one token: read per token
-        start_ok = bounds[bisect_left(bounds, start)] == start
-        if not _valid_across(n, start_ok, end + 1 == bounds[k + 1]):
-            continue
-        for index in indexes:
-            if index not in skip:
-                old = found.get(index)
-                if old is None or start < old:
-                    found[index] = start
+        if _valid_within(text, start, end + 1, n, known, head):
+            valid.add((start, n))
+    return frozenset(valid)
 
 
 _Gram = tuple[int, int, str]
@@ -328,7 +330,7 @@ def _fuzzy_candidates(view: TextView) -> list[_Gram]:
 
 def _grams(view: TextView) -> list[_Gram]:
     infos = view.infos
-    marked = [k for k, info in enumerate(infos) if info[2]]
+    marked = list(compress(count(), map(_IS_SUSPECT, infos)))
     if not marked:
         return []
     n, spans = len(infos), set()
@@ -353,21 +355,30 @@ def _grams(view: TextView) -> list[_Gram]:
     return out
 
 
+def _longest_first(hit: Hit) -> int:
+    # (start - end, start) as one int: longest first, then leftmost (starts < 2**32).
+    return ((hit[0] - hit[1]) << 32) + hit[0]
+
+
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
     # "ไม่สามารถ" must count once, not also as "ไม่"; only within one label, so that
     # "แก้ปัญหา" (progress) does not silence "ปัญหา" (obstacle).  Longest first.
-    hits.sort(key=lambda h: (h.start - h.end, h.start))
+    hits.sort(key=_longest_first)
     kept: list[Hit] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     for hit in hits:
-        start, end = hit.start, hit.end
-        same = spans.get(hit.label)
+        start, end, label = hit[0], hit[1], hit[2]
+        same = spans.get(label)
         if same is None:
-            spans[hit.label] = [(start, end)]
-        elif any(s <= start and end <= e and e - s > end - start for s, e in same):
-            continue
+            spans[label] = [(start, end)]
         else:
-            same.append((start, end))
+            for s, e in same:
+                if s <= start and end <= e and e - s > end - start:
+                    break
+            else:
+                same.append((start, end))
+                kept.append(hit)
+            continue
         kept.append(hit)
     return kept
 

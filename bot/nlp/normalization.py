@@ -140,6 +140,19 @@ def normalize_full(text: str) -> str:
     return text.strip()
 
 
+def _suspect(text: str, classes: bytes) -> bool:
+    """Whether some rule of normalize_full() may change ``text`` (``classes``: its classes)."""
+    found = _SUSPECT.search(classes)
+    # Two different follow vowels (the า and ะ of เพราะ) are common and change nothing:
+    # only the same one twice is a doubled vowel.  (The classes line up with the text.)
+    while found is not None and found.group() == b"FF":
+        at = found.start()
+        if text[at] == text[at + 1]:
+            return True
+        found = _SUSPECT.search(classes, at + 1)
+    return found is not None
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in NFC with clean whitespace, ASCII digits and Thai marks in order."""
     text = text[:MAX_CHARS]
@@ -153,7 +166,7 @@ def normalize(text: str) -> str:
             if thai in text:
                 text = text.replace(thai, arabic)
         classes = classes.replace(b"D", b".")
-    if _SUSPECT.search(classes) or classes[:1] in (b"A", b"T"):
+    if _suspect(text, classes) or classes[:1] in (b"A", b"T"):
         return normalize_full(text)
     # Text that cp874 encodes is NFC already (no combining marks but Thai ones); for the
     # rest (emoji, "?", zero-width characters...) look at the characters themselves.

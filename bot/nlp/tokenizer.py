@@ -165,17 +165,21 @@ _KEYWORD_CACHE_MAX = 50_000
 
 def keywords(tokens: Sequence[str], limit: int = 10) -> list[str]:
     """Return up to ``limit`` content words, most frequent first, ties in order of appearance."""
-    cache = _keyword_cache
-    words = []
-    for tok in tokens:
-        try:
-            word = cache[tok]
-        except KeyError:
-            if len(cache) >= _KEYWORD_CACHE_MAX:
-                cache.clear()
-            word = cache[tok] = _keyword(tok)
-        if word is not None:
-            words.append(word)
+    # Looked up and filtered in C (a keyword is never empty; None marks a non-keyword).
+    try:
+        words = list(filter(None, map(_keyword_cache.__getitem__, tokens)))
+    except KeyError:
+        words = list(filter(None, map(_cached_keyword, tokens)))
     # Counter keeps first-appearance order and sorted() is stable, so equal counts keep it.
     counts = Counter(words)
     return sorted(counts, key=counts.__getitem__, reverse=True)[: max(limit, 0)]
+
+
+def _cached_keyword(tok: str) -> str | None:
+    try:
+        return _keyword_cache[tok]
+    except KeyError:
+        if len(_keyword_cache) >= _KEYWORD_CACHE_MAX:
+            _keyword_cache.clear()
+        word = _keyword_cache[tok] = _keyword(tok)
+        return word

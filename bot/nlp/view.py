@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate
-from typing import Any, Generic, TypeVar, overload
+from operator import itemgetter
+from typing import Any, Generic, TypeVar, cast, overload
 
 from .dictionary import aliases, known_words
 from .tokenizer import stopwords
@@ -62,6 +63,10 @@ _INFO: dict[str, TokenInfo] = {}
 _INFO_MAX = 50_000
 
 
+# TokenInfo's fields, read by map() in C.
+_LOWERED, _KNOWN, _THAI, _FOLDED = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
+
+
 def _token_info(token: str) -> TokenInfo:
     lowered = aliases().get(token, token).lower()
     ascii_ = token.isascii()
@@ -86,14 +91,13 @@ class TextView:
     """
 
     def __init__(self, tokens: Sequence[str], text: str | None = None) -> None:
-        cache = _INFO
-        try:
-            infos = [cache[t] for t in tokens]
-        except KeyError:
-            infos = [cache.get(t) or _token_info(t) for t in tokens]
+        # map() with itemgetter runs each pass over the tokens in C.
+        found = list(map(_INFO.get, tokens))
+        if None in found:
+            found = [i or _token_info(t) for i, t in zip(found, tokens, strict=True)]
         self.raw = tokens
-        self.infos = infos
-        self.tokens = lowered = [i[0] for i in infos]
+        self.infos = infos = cast(list[TokenInfo], found)
+        self.tokens = lowered = list(map(_LOWERED, infos))
         self.compact = "".join(lowered)
         self.bounds = list(accumulate(map(len, lowered), initial=0))
         self._text = text
@@ -101,34 +105,28 @@ class TextView:
         self.memo: dict[str, object] = {}
 
     @_lazy
-    def ftokens(self) -> list[str]:
-        """The tokens folded (see :func:`fold`)."""
-        return [i[4] for i in self.infos]
-
-    @_lazy
     def folded(self) -> str:
         """The compact text folded: folding maps character by character, so token by token."""
-        return "".join(self.ftokens)
+        ftokens = list(map(_FOLDED, self.infos))
+        # The offsets with it: a matcher that reads one reads the other.
+        self.__dict__["fbounds"] = list(accumulate(map(len, ftokens), initial=0))
+        return "".join(ftokens)
 
     @_lazy
     def fbounds(self) -> list[int]:
         """Token offsets in the folded text."""
-        return list(accumulate(map(len, self.ftokens), initial=0))
+        _ = self.folded  # sets them
+        return self.__dict__["fbounds"]  # type: ignore[no-any-return]
 
     @_lazy
     def known(self) -> list[bool]:
         """Per token: Latin, digits and punctuation, or a dictionary word."""
-        return [i[1] for i in self.infos]
-
-    @_lazy
-    def suspect(self) -> list[bool]:
-        """Per token: could be a piece of a misspelt word."""
-        return [i[2] for i in self.infos]
+        return list(map(_KNOWN, self.infos))
 
     @_lazy
     def thai(self) -> list[bool]:
         """Per token: not Latin, digits or punctuation."""
-        return [i[3] for i in self.infos]
+        return list(map(_THAI, self.infos))
 
     @_lazy
     def clauses(self) -> list[int]:
@@ -143,12 +141,6 @@ class TextView:
         start = self.bounds[k]
         end = self.bounds[k + 1] if k + 1 < len(self.bounds) else start
         return min(start + folded_pos - self.fbounds[k], end)
-
-    def tokens_within(self, start: int, end: int) -> list[str]:
-        """Return the tokens that lie wholly inside the compact-text span start..end."""
-        first = bisect_left(self.bounds, start)
-        last = bisect_right(self.bounds, end) - 1
-        return self.tokens[first:last] if last > first else []
 
     def clause(self, pos: int) -> tuple[int, int]:
         """Return the compact-text span of the clause (text between spaces) around ``pos``."""
