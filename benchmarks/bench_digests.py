@@ -43,7 +43,7 @@ BKK = ZoneInfo("Asia/Bangkok")
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=BKK)  # a Tuesday morning
 WORDS = ("เวที", "รับฟัง", "ปัญหา", "ชาวบ้าน", "เยาวชน", "ยาเสพติด", "งบประมาณ", "ถนน", "น้ำท่วม",
          "มัสยิด", "ผู้นำ", "ศาสนา", "อาชีพ", "ยางพารา", "ประมง", "สตรี", "ความปลอดภัย")  # fmt: skip
-INDEXES = ("ix_reports_kind_created_at", "ix_reports_kind_status_created_at",
+INDEXES = ("ix_reports_kind_created_at", "ix_reports_open_problems",
            "ix_reports_area_kind_created_at")  # fmt: skip
 
 

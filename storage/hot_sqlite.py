@@ -76,9 +76,9 @@ LINKED = (
     "SELECT similar_id FROM report_links WHERE report_id = ?"
     " UNION SELECT report_id FROM report_links WHERE similar_id = ?) ORDER BY r.id"
 )
-OPEN_PROBLEM_KEYS = (
-    "SELECT id, length(search_text) FROM reports WHERE kind = 'obstacle' AND status IN ({})"
-    " AND created_at >= ? AND id != ? AND search_text != '' ORDER BY id"
+OPEN_PROBLEM_IDS = (
+    "SELECT id FROM reports WHERE kind = 'obstacle' AND status IN ({})"
+    " AND created_at >= ? AND id != ? AND redacted_at IS NULL"
 )
 
 
@@ -158,12 +158,12 @@ def outbox_delivered(raw: sqlite3.Connection, ids: list[int], now: datetime) -> 
         raw.execute(OUTBOX_DELIVERED, (stamp, i))
 
 
-def open_problem_keys(
+def open_problem_ids(
     raw: sqlite3.Connection, statuses: tuple[str, ...], since: datetime, exclude: int
-) -> list[tuple[int, int]]:
-    """(id, length of search text) of active problems since a moment (see queries_tickets)."""
-    sql = OPEN_PROBLEM_KEYS.format(", ".join("?" * len(statuses)))
-    return raw.execute(sql, (*statuses, ts(since), exclude)).fetchall()
+) -> list[int]:
+    """Ids of active, unredacted problems since a moment (see queries_tickets)."""
+    sql = OPEN_PROBLEM_IDS.format(", ".join("?" * len(statuses)))
+    return [i for (i,) in raw.execute(sql, (*statuses, ts(since), exclude))]
 
 
 def notice_add(

@@ -111,15 +111,13 @@ def _prepared() -> dict[str, Any]:
     other = bindparam("report_id", type_=reports.c.id.type)
     return {
         "ticket": _ticket_select().where(reports.c.id == bindparam("report_id")),
-        "open_keys": select(reports.c.id, func.length(reports.c.search_text))
-        .where(
+        "open_ids": select(reports.c.id).where(
             reports.c.kind == "obstacle",
             reports.c.status.in_(ACTIVE_VALUES),
             reports.c.created_at >= bindparam("since", type_=reports.c.created_at.type),
             reports.c.id != bindparam("exclude"),
-            reports.c.search_text != "",
-        )
-        .order_by(reports.c.id),
+            reports.c.redacted_at.is_(None),
+        ),
         "search_texts": select(reports.c.id, reports.c.search_text).where(
             reports.c.id.in_(bindparam("ids", expanding=True))
         ),
@@ -259,16 +257,13 @@ class TicketQueries:
         )
         return [(int(a), int(b)) for a, b in rows.all()]
 
-    async def open_problem_keys(
-        self: Tx, since: datetime, exclude: int | None = None
-    ) -> list[tuple[int, int]]:
-        """Active problems reported since a moment that have search terms: (id, length of
-        their search text), which identifies the terms (see bot.similar.StoredTerms)."""
+    async def open_problem_ids(self: Tx, since: datetime, exclude: int | None = None) -> list[int]:
+        """Ids of the active problems reported since a moment (redacted ones left out)."""
         skip = -1 if exclude is None else exclude
         if self.raw is not None:
-            return hot.open_problem_keys(self.raw, ACTIVE_VALUES, since, skip)
-        rows = await self.conn.execute(_prepared()["open_keys"], {"since": since, "exclude": skip})
-        return [(int(i), int(n)) for i, n in rows]
+            return hot.open_problem_ids(self.raw, ACTIVE_VALUES, since, skip)
+        rows = await self.conn.execute(_prepared()["open_ids"], {"since": since, "exclude": skip})
+        return [int(i) for (i,) in rows]
 
     async def open_problem_terms(
         self: Tx, since: datetime, exclude: int | None = None
@@ -282,16 +277,14 @@ class TicketQueries:
     ) -> list[tuple[int, int, int]]:  # fmt: skip
         """Active problems reported since a moment that share search terms with `terms`
         (at least `min_share` of them): (id, how many terms it has, how many are shared)."""
-        keys = await self._open_problems_kept(since, exclude)
-        return self.terms.overlaps(terms, keys, min_share)
+        ids = await self._open_problems_kept(since, exclude)
+        return self.terms.overlaps(terms, ids, min_share)
 
-    async def _open_problems_kept(
-        self: Tx, since: datetime, exclude: int | None
-    ) -> list[tuple[int, int]]:
-        keys = await self.open_problem_keys(since, exclude)
-        if missing := self.terms.missing(keys):
-            self.terms.add(keys, await self.search_texts(missing))
-        return keys
+    async def _open_problems_kept(self: Tx, since: datetime, exclude: int | None) -> list[int]:
+        ids = await self.open_problem_ids(since, exclude)
+        if missing := self.terms.missing(ids):
+            self.terms.add(await self.search_texts(missing))
+        return ids
 
     async def search_texts(self: Tx, report_ids: list[int]) -> dict[int, str]:
         """The stored search terms (space-separated) of these reports."""

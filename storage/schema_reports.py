@@ -52,7 +52,9 @@ reports = Table(
     # Set when retention or erasure removed the text, photos and location.
     Column("redacted_at", TS, nullable=True),
     Index("ix_reports_kind_created_at", "kind", "created_at"),
-    Index("ix_reports_kind_status_created_at", "kind", "status", "created_at"),
+    # Open problems by age; redacted_at too, so a new problem's comparison reads only the
+    # index (migration 0013).
+    Index("ix_reports_open_problems", "kind", "status", "created_at", "redacted_at"),
     Index("ix_reports_area_kind_created_at", "area_id", "kind", "created_at"),
 )
 
