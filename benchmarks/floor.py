@@ -108,7 +108,9 @@ def snapshot(db: Path, copy: Path) -> None:
 def replay(copy: Path, ops: list[tuple[str, Any, bool]]) -> float:
     """Run the recorded statements on `copy` as fast as possible; returns the seconds."""
     conn = sqlite3.connect(copy, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+    # The writer's own settings (storage/db.py), secure_delete included: freed pages are
+    # zeroed there too (erased text must not linger), which costs writes on every delete.
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "secure_delete=ON"):
         conn.execute(f"PRAGMA {pragma}")
     cur = conn.cursor()
     # Prasan reads what its SELECTs and RETURNINGs give back; so does the replay.
