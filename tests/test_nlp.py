@@ -357,3 +357,13 @@ def test_search_terms_from_the_analysis_tokens_equal_a_fresh_segmentation() -> N
     for text in ["ถนนขาด รถเข้าไม่ได้ งบประมานยังไม่มา", "ศอบต ยังไม่ตอบ ๓๐ คน", ""]:
         a = analyze(text)
         assert search_terms(a.normalized, a.tokens) == search_terms(a.normalized)
+
+
+def test_undecodable_input_is_read_not_a_crash() -> None:
+    # A lone surrogate (an undecodable byte read with surrogateescape, a bad JSON escape)
+    # cannot go to the segmenter as UTF-8: it is read as "?" instead of failing.
+    a = analyze("ประชุมชาวบ้าน \ud800 ๓๐ คน")
+    assert a.participants == 30 and "ประชุม" in a.tokens and "\ud800" not in a.normalized
+    out = io.StringIO()
+    assert analyze_stream(["ถนนขาด\udcff น้ำท่วม"], out) == 1
+    assert json.loads(out.getvalue())["category"]

@@ -140,7 +140,10 @@ class Analysis:
 def analyze(text: str) -> Analysis:
     """Normalise and tokenise ``text`` now; the rest is read from them when first asked for."""
     normalized = normalize(text)
-    return Analysis(normalized, tuple(segment_normalized(normalized)))
+    try:
+        return Analysis(normalized, tuple(segment_normalized(normalized)))
+    except UnicodeEncodeError:  # a lone surrogate (undecodable input): nlpo3 takes UTF-8 only
+        return analyze(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def analyze_stream(lines: Iterable[str], out: TextIO) -> int:
