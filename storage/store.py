@@ -122,6 +122,7 @@ class Store:
         # `engine` serves store.tx() and migrations; on SQLite `writer_engine` is the
         # writer thread's synchronous connection, on PostgreSQL the engine serves both.
         self.engine = engine
+        self._dialect: str = engine.dialect.name  # asked on every message
         # What every transaction takes as "now"; tests replace it with a movable clock.
         self.clock: Callable[[], datetime] = utcnow
         self.writer: ThreadWriter | LoopWriter
@@ -164,7 +165,7 @@ class Store:
     ) -> asyncio.Future[T]:
         """Queue ``job(tx)`` on the per-message path now, in order with every job queued
         before and after it; await the future for its result (see `run`)."""
-        if self.dialect == "sqlite" and asyncio.current_task() in self._holders:
+        if self._holders and self._dialect == "sqlite" and asyncio.current_task() in self._holders:
             # The writer would wait for the write lock this task's own tx() holds.
             raise RuntimeError("store.run() called inside store.tx() of the same task")
         return self.writer.submit(job, durable, urgent)
@@ -204,4 +205,4 @@ class Store:
     @property
     def dialect(self) -> str:
         """sqlite or postgresql."""
-        return self.engine.dialect.name
+        return self._dialect
