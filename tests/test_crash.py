@@ -32,6 +32,7 @@ from storage.schema import inbox, outbox
 from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine, sign
 from tests.fake_telegram import FakeTelegram, Person
+from tests.process_support import QUIET_SCHEDULES
 
 USERS = 250  # per channel
 PORT_LINE = re.compile(r"web server listening on port (\d+)")
@@ -76,7 +77,7 @@ async def test_kill_9_under_load_then_restart(tmp_path: Path, kill_at: float) ->
         PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{tmp_path / 'crash.db'}", PORT="0",
         TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url, TELEGRAM_FILE_URL=tg.file_url,
         LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_API_URL=line.api_url,
-        LINE_DATA_API_URL=line.data_url, PRASAN_INSTANCE="crash-test:run",
+        LINE_DATA_API_URL=line.data_url, PRASAN_INSTANCE="crash-test:run", **QUIET_SCHEDULES,
     )  # fmt: skip
     line_users = [f"U{i:032x}" for i in range(USERS)]
     tg_people = [Person(6_000_000 + i) for i in range(USERS)]
@@ -313,7 +314,7 @@ def _env(
         PYTHAINLP_OFFLINE="1", DATABASE_URL=f"sqlite:///{db}", PORT="0",
         TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url, TELEGRAM_FILE_URL=tg.file_url,
         LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_API_URL=line.api_url,
-        LINE_DATA_API_URL=line.data_url, PRASAN_INSTANCE=instance,
+        LINE_DATA_API_URL=line.data_url, PRASAN_INSTANCE=instance, **QUIET_SCHEDULES,
     )  # fmt: skip
     return env
 
