@@ -21,6 +21,7 @@ from tests.fake_line import SECRET, TOKEN, FakeLine
 from tests.fake_telegram import FakeTelegram, Person
 from tests.helpers import listening_port, prasan_cli, start_prasan, wait_until
 from tests.line_support import Phone as LinePhone
+from tests.process_support import QUIET_SCHEDULES
 from tests.telegram_support import Phone as TelegramPhone
 
 T = translator("th")
@@ -38,7 +39,7 @@ async def test_line_photo_problem_acknowledged_and_resolved_from_telegram(tmp_pa
         "PORT": "0", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_URL": line.api_url, "LINE_DATA_API_URL": line.data_url,
         "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_URL": tg.api_url,
-        "TELEGRAM_FILE_URL": tg.file_url,
+        "TELEGRAM_FILE_URL": tg.file_url, **QUIET_SCHEDULES,
     }  # fmt: skip
     proc = None
     try:

@@ -36,6 +36,7 @@ from tests.line_support import fake as fake
 from tests.line_support import line as line
 from tests.line_support import phone as phone
 from tests.line_support import session as session
+from tests.process_support import QUIET_SCHEDULES
 
 # ---- the flows, over signed webhooks ----------------------------------------------------------
 
@@ -186,6 +187,7 @@ async def test_prasan_run_serves_a_coordinator_end_to_end(
         "DATABASE_URL": database_url,
         "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_URL": fake.api_url, "LINE_DATA_API_URL": fake.data_url, "PORT": "0",
+        **QUIET_SCHEDULES,
     }  # fmt: skip
     await prasan_cli(env, tmp_path, "demo")
     code = await prasan_cli(env, tmp_path, "invite", "--role", "coordinator", "--area", "PTN01")

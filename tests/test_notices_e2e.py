@@ -24,6 +24,7 @@ from tests import fake_line as fl
 from tests.fake_line import SECRET, TOKEN, FakeLine, sign
 from tests.fake_telegram import FakeTelegram, Person
 from tests.helpers import listening_port, prasan_cli, start_prasan, wait_until
+from tests.process_support import QUIET_SCHEDULES
 
 pytestmark = pytest.mark.slow
 T = translator("th")
@@ -110,7 +111,7 @@ async def test_an_admin_broadcasts_to_a_province_and_runs_a_meeting_on_both_apps
         "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_URL": line_fake.api_url, "LINE_DATA_API_URL": line_fake.data_url,
         "TELEGRAM_BOT_TOKEN": tg_fake.token, "TELEGRAM_API_URL": tg_fake.api_url,
-        "TELEGRAM_FILE_URL": tg_fake.file_url,
+        "TELEGRAM_FILE_URL": tg_fake.file_url, **QUIET_SCHEDULES,
     }  # fmt: skip
     (tmp_path / "areas.csv").write_text(AREAS, encoding="utf-8")
     await prasan_cli(env, tmp_path, "areas", "import", "areas.csv")
