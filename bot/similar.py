@@ -28,16 +28,10 @@ def most_similar(
     threshold: float = THRESHOLD, limit: int = MAX_LINKS,
 ) -> list[tuple[int, float]]:  # fmt: skip
     """Candidates at or above the threshold, most similar first (ties: the older first)."""
-    return _best(frozenset(terms), [(cid, frozenset(other)) for cid, other in candidates],
-                 threshold, limit)  # fmt: skip
-
-
-def most_similar_sets(
-    terms: Iterable[str], candidates: list[tuple[int, frozenset[str]]],
-    threshold: float = THRESHOLD, limit: int = MAX_LINKS,
-) -> list[tuple[int, float]]:  # fmt: skip
-    """`most_similar` over candidates whose terms are sets already."""
-    return _best(frozenset(terms), candidates, threshold, limit)
+    mine = set(terms)
+    scored = [(cid, similarity(mine, other)) for cid, other in candidates]
+    kept = [(cid, round(score, 3)) for cid, score in scored if score >= threshold]
+    return sorted(kept, key=lambda p: (-p[1], p[0]))[:limit]
 
 
 def most_similar_overlaps(
@@ -50,28 +44,6 @@ def most_similar_overlaps(
     division being monotonic), so they score below the threshold."""
     kept = []
     for cid, m, shared in overlaps:
-        score = shared / (n + m - shared)
-        if score >= threshold:
-            kept.append((cid, round(score, 3)))
-    kept.sort(key=lambda p: (-p[1], p[0]))
-    return kept[:limit]
-
-
-def _best(
-    mine: frozenset[str], candidates: list[tuple[int, frozenset[str]]], threshold: float,
-    limit: int,
-) -> list[tuple[int, float]]:  # fmt: skip
-    n = len(mine)
-    if not n:
-        return []
-    kept = []
-    for cid, other in candidates:
-        m = len(other)
-        # |A∩B| / |A∪B| <= min(n, m) / max(n, m) (also in floating point: division is
-        # monotonic), so many pairs are ruled out by size alone.
-        if not m or min(n, m) / max(n, m) < threshold:
-            continue
-        shared = len(mine & other)
         score = shared / (n + m - shared)
         if score >= threshold:
             kept.append((cid, round(score, 3)))

@@ -13,8 +13,6 @@ from bot.similar import (
     group_linked,
     most_similar,
     most_similar_overlaps,
-    most_similar_sets,
-    similarity,
 )
 from storage.schema import reports
 from storage.stored_terms import StoredTerms
@@ -68,21 +66,6 @@ async def test_the_notice_names_similar_problems_and_one_press_merges(runtime: R
     admin = Chat(runtime, "console", "admin")
     await admin.send(f"#{ticket}")
     assert f"เป็นเรื่องเดียวกับ #{first}" in admin.text and "สถานะ: ซ้ำกับเรื่องอื่น" in admin.text
-
-
-def test_the_size_bound_never_drops_a_pair_the_full_comparison_keeps() -> None:
-    # most_similar_sets skips pairs whose sizes alone rule them out; it must keep exactly
-    # what comparing every pair keeps, scores and order included (edges: score == threshold).
-    rng = random.Random(15)
-    vocab = [f"w{i}" for i in range(30)]
-    for _ in range(3000):
-        mine = rng.sample(vocab, rng.randint(0, 10))
-        others = [(i, rng.sample(vocab, rng.randint(0, 10))) for i in range(rng.randint(0, 20))]
-        for threshold in (THRESHOLD, 0.25, 1 / 3, 0.5):
-            full = sorted(((i, round(similarity(mine, o), 3)) for i, o in others
-                           if similarity(mine, o) >= threshold), key=lambda p: (-p[1], p[0]))  # fmt: skip
-            sets = [(i, frozenset(o)) for i, o in others]
-            assert most_similar_sets(mine, sets, threshold) == full[:3]
 
 
 def test_counting_shared_terms_finds_what_comparing_every_pair_finds() -> None:
